@@ -1,0 +1,136 @@
+// Goroutines and the runtime (Go's `go` statement and package runtime).
+//
+//   gocxx::run([] {                       // main() as goroutine 1
+//     auto done = gocxx::make_chan<>();
+//     gocxx::go([done] { work(); done.close(); });
+//     done.recv();
+//   });
+//
+// Goroutines are stackful: each runs on its own mmap'd stack (default 256 KiB of
+// address space, committed lazily, with a guard region whose violation ends the
+// process with `fatal error: goroutine N stack overflow`). They are multiplexed onto
+// GOMAXPROCS processors by a work-stealing scheduler (docs/architecture.md).
+//
+// Goroutines migrate between OS threads at every blocking point. Do not hold the
+// address of a thread_local object, or a lock owned by the OS thread (std::mutex),
+// across a blocking call; use runtime::lock_os_thread() where a thread identity is
+// required. (glibc declares pthread_self() and __errno_location() `const`, so an
+// optimiser may even reuse their results across a blocking call.) Each goroutine has its own C++ exception-handling state, so a goroutine
+// may block inside a catch block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "detail/goroutine.hpp"
+
+namespace gocxx {
+
+// Starts f(args...) in a new goroutine. Like std::thread, the callable and the
+// arguments are decay-copied; the copies are invoked as rvalues. Returns at once
+// (under the child-first policy the child may already have run to its first
+// blocking point). Starts the runtime if it is not running yet.
+template <class F, class... Args>
+void go(F&& f, Args&&... args) {
+  if constexpr (std::is_pointer_v<std::remove_reference_t<F>>) {
+    if (f == nullptr) detail::fatal("go of nil func value");
+  }
+  auto task = [fn = std::decay_t<F>(std::forward<F>(f)),
+               ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable {
+    std::invoke(std::move(fn), std::move(a)...);
+  };
+  using Task = decltype(task);
+  detail::NewGoroutine slot = detail::new_goroutine(sizeof(Task), alignof(Task));
+  try {
+    ::new (slot.storage) Task(std::move(task));
+  } catch (...) {
+    detail::discard_goroutine(slot.g);
+    throw;
+  }
+  detail::start_goroutine(slot.g, &detail::kTaskOps<Task>);
+}
+
+// Runs main as the main goroutine (goroutine 1 for the first call) and returns its
+// result (0 when it returns void) once it returns. As in Go, goroutines still alive
+// then are abandoned: they stay blocked, or run on until the process exits. Blocks
+// the calling thread; may be called more than once, and from a goroutine.
+template <class F>
+int run(F&& main) {
+  int result = 0;
+  auto body = [&] {
+    if constexpr (std::is_void_v<std::invoke_result_t<F&>>) {
+      std::invoke(main);
+    } else {
+      result = static_cast<int>(std::invoke(main));
+    }
+  };
+  detail::run_main([](void* b) { (*static_cast<decltype(body)*>(b))(); }, &body);
+  return result;
+}
+
+// Calls f(args...) on the current goroutine as a blocking system call: while it
+// runs, the goroutine's processor is handed to another thread, so other goroutines
+// keep running (Go's entersyscall/exitsyscall). Returns f's result.
+template <class F, class... Args>
+decltype(auto) blocking(F&& f, Args&&... args) {
+  detail::BlockingRegion region;
+  return std::invoke(std::forward<F>(f), std::forward<Args>(args)...);
+}
+
+namespace runtime {
+
+// Sets the number of processors when n > 0; returns the previous setting. n <= 0
+// only queries. Default: $GOMAXPROCS, else num_cpu(). A decrease takes effect at
+// each processor's next scheduling point.
+int gomaxprocs(int n);
+
+// The number of CPUs this process may run on (sched_getaffinity).
+int num_cpu();
+
+// The number of goroutines that exist (not plain threads, not timers).
+int64_t num_goroutine();
+
+// Yields the processor: the goroutine goes to the global run queue, as in Go.
+// From a plain thread it yields the thread.
+void gosched();
+
+// Ends the calling goroutine after running the destructors of its frames (it
+// unwinds with an exception type nothing but the runtime should catch: a
+// `catch (...)` must rethrow). Other goroutines are unaffected.
+[[noreturn]] void goexit();
+
+// The calling goroutine's id: unique, never reused, 0 outside goroutines.
+uint64_t goroutine_id();
+
+// Wires the calling goroutine to its current OS thread: it runs only there, and
+// no other goroutine runs on that thread, until as many unlock_os_thread calls.
+void lock_os_thread();
+void unlock_os_thread();
+
+// Go's runtime.Stack: the calling goroutine's traceback and, when all is set, a
+// header (and creation site) of every other goroutine.
+std::string stack(bool all);
+
+// What `go f()` does with the parent and the child (docs/decisions.md):
+//   child_first:  the seed's continuation stealing: the child runs at once, the
+//                 parent's continuation is queued at the tail of the processor's
+//                 deque; the owner takes from the tail, thieves from the head.
+//   parent_first: Go's policy: the child goes to the processor's `runnext` slot and
+//                 the parent continues; the owner takes the deque in FIFO order.
+// Settable with $GOCXX_SPAWN=child_first|parent_first.
+enum class SpawnPolicy { child_first, parent_first };
+void set_spawn_policy(SpawnPolicy policy);
+SpawnPolicy spawn_policy();
+
+// The stack reservation of goroutines created from now on (rounded up to pages,
+// at least 16 KiB). Default 256 KiB or $GOCXX_STACK_SIZE (bytes, K/M suffix).
+void set_stack_size(std::size_t bytes);
+std::size_t stack_size();
+
+}  // namespace runtime
+}  // namespace gocxx

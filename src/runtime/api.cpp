@@ -1,0 +1,132 @@
+// The public runtime API (include/gocxx/runtime.hpp) on top of the scheduler.
+#include <sched.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "gocxx/runtime.hpp"
+#include "panic.hpp"
+#include "sched.hpp"
+#include "sema.hpp"
+
+namespace gocxx::rt {
+// Defined in sched.cpp.
+G* new_g(std::size_t task_size, std::size_t task_align, void** storage);
+void discard_g(G* g) noexcept;
+void start_g(G* g, const detail::TaskOps* ops, void* creator_pc);
+void gosched_impl();
+[[noreturn]] void goexit_impl();
+std::int64_t count_goroutines() noexcept;
+void lock_thread();
+void unlock_thread();
+bool enter_blocking();
+void exit_blocking();
+int set_gomaxprocs(int n);
+std::uint64_t claim_main_goid();
+
+int num_cpu_impl() noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return 1;
+}
+
+int default_gomaxprocs() noexcept {
+  if (const char* env = std::getenv("GOMAXPROCS"); env != nullptr) {
+    int n = std::atoi(env);
+    if (n > 0) return std::min(n, kMaxProcs);
+  }
+  return std::min(num_cpu_impl(), kMaxProcs);
+}
+}  // namespace gocxx::rt
+
+namespace gocxx::detail {
+
+NewGoroutine new_goroutine(std::size_t size, std::size_t align) {
+  void* storage = nullptr;
+  rt::G* g = rt::new_g(size, align, &storage);
+  return {g, storage};
+}
+
+__attribute__((noinline)) void start_goroutine(void* g, const TaskOps* ops) {
+  rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0));
+}
+
+void discard_goroutine(void* g) noexcept { rt::discard_g(static_cast<rt::G*>(g)); }
+
+void run_main(void (*fn)(void*), void* arg) {
+  struct Main {
+    void (*fn)(void*);
+    void* arg;
+    std::uint32_t done = 0;
+  } main{fn, arg};
+  auto task = [&main] {
+    struct Signal {
+      Main* m;
+      ~Signal() { rt::sema_release(&m->done); }
+    } signal{&main};
+    main.fn(main.arg);
+  };
+  using Task = decltype(task);
+  void* storage = nullptr;
+  rt::G* g = rt::new_g(sizeof(Task), alignof(Task), &storage);
+  if (std::uint64_t id = rt::claim_main_goid(); id != 0) g->id = id;
+  ::new (storage) Task(task);
+  rt::start_g(g, &kTaskOps<Task>, __builtin_return_address(0));
+  rt::sema_acquire(&main.done, "chan receive");
+}
+
+void fatal(const char* msg) noexcept { rt::fatal(msg); }
+
+BlockingRegion::BlockingRegion() noexcept : active_(rt::enter_blocking()) {}
+BlockingRegion::~BlockingRegion() {
+  if (active_) rt::exit_blocking();
+}
+
+}  // namespace gocxx::detail
+
+namespace gocxx::runtime {
+
+int gomaxprocs(int n) {
+  rt::ensure_started();
+  if (n <= 0) return rt::sched().gomaxprocs.load();
+  return rt::set_gomaxprocs(n);
+}
+
+int num_cpu() { return rt::num_cpu_impl(); }
+
+int64_t num_goroutine() { return rt::count_goroutines(); }
+
+void gosched() { rt::gosched_impl(); }
+
+void goexit() { rt::goexit_impl(); }
+
+uint64_t goroutine_id() {
+  rt::G* g = rt::current_g();
+  return g->kind == rt::G::Kind::goroutine ? g->id : 0;
+}
+
+void lock_os_thread() { rt::lock_thread(); }
+void unlock_os_thread() { rt::unlock_thread(); }
+
+std::string stack(bool all) { return rt::traceback(all, rt::current_g(), 1); }
+
+void set_spawn_policy(SpawnPolicy policy) {
+  rt::ensure_started();
+  rt::sched().spawn_policy.store(policy == SpawnPolicy::child_first ? 0 : 1);
+}
+
+SpawnPolicy spawn_policy() {
+  rt::ensure_started();
+  return rt::sched().spawn_policy.load() == 0 ? SpawnPolicy::child_first
+                                              : SpawnPolicy::parent_first;
+}
+
+void set_stack_size(std::size_t bytes) { rt::stack_set_default_size(bytes); }
+std::size_t stack_size() { return rt::stack_default_size(); }
+
+}  // namespace gocxx::runtime

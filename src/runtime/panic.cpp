@@ -1,0 +1,268 @@
+// Crashes the Go way: `panic: <what>` for an exception escaping a goroutine,
+// `fatal error: <msg>` for unrecoverable runtime errors, both followed by goroutine
+// tracebacks and exit status 2.
+#include "panic.hpp"
+
+#include <cxxabi.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "sched.hpp"
+#include "symbolize.hpp"
+
+namespace gocxx::rt {
+namespace {
+
+std::terminate_handler g_previous_terminate = nullptr;
+struct sigaction g_previous_segv {};
+struct sigaction g_previous_bus {};
+
+void write_all(const std::string& s) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  while (n > 0) {
+    ssize_t w = ::write(STDERR_FILENO, p, n);
+    if (w <= 0) return;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> d(
+      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  return status == 0 && d ? std::string(d.get()) : std::string(name);
+}
+
+// One frame as Go prints it: the function, then a tab, file:line and the offset of
+// the pc in the function.
+void append_location(std::string& out, const Symbol& sym) {
+  out += "\t";
+  out += sym.file.empty() ? std::string("?") : sym.file;
+  char buf[48];
+  if (sym.line > 0) {
+    std::snprintf(buf, sizeof buf, ":%d", sym.line);
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, " +0x%zx\n", static_cast<std::size_t>(sym.offset));
+  out += buf;
+}
+
+void append_frame(std::string& out, void* pc) {
+  Symbol sym = symbolize(pc, true);
+  out += sym.function.empty() ? std::string("?()") : sym.function;
+  out += "\n";
+  append_location(out, sym);
+}
+
+bool frame_is(void* pc, const char* fragment) {
+  Symbol sym = symbolize(pc, true);
+  return sym.function.find(fragment) != std::string::npos;
+}
+
+void append_header(std::string& out, const G* g, const char* status) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s]:\n",
+                static_cast<unsigned long long>(g->id), status);
+  out += buf;
+}
+
+void append_created_by(std::string& out, const G* g) {
+  if (g->creator_pc == nullptr || g->id == 1) return;
+  Symbol sym = symbolize(g->creator_pc, true);
+  out += "created by ";
+  out += sym.function.empty() ? std::string("?") : sym.function;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, " in goroutine %llu\n",
+                static_cast<unsigned long long>(g->parent_id));
+  out += buf;
+  append_location(out, sym);
+}
+
+// The calling goroutine's frames, from the first frame after `after_symbol` (or
+// after skip frames) down to the runtime's goroutine entry.
+void append_own_frames(std::string& out, int skip, const char* after_symbol) {
+  void* pcs[128];
+  int n = backtrace(pcs, 128);
+  int start = skip;
+  if (after_symbol != nullptr) {
+    for (int i = 0; i < n; ++i) {
+      if (frame_is(pcs[i], after_symbol)) {
+        start = i + 1;
+        break;
+      }
+    }
+  }
+  for (int i = start; i < n; ++i) {
+    if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) break;
+    // The task wrappers between the runtime and the user's function.
+    if (frame_is(pcs[i], "run_task")) continue;
+    append_frame(out, pcs[i]);
+  }
+}
+
+bool want_all_goroutines() {
+  const char* env = std::getenv("GOTRACEBACK");
+  if (env == nullptr) return false;
+  return std::strcmp(env, "all") == 0 || std::strcmp(env, "system") == 0 ||
+         std::strcmp(env, "crash") == 0 || std::strcmp(env, "1") == 0 ||
+         std::strcmp(env, "2") == 0;
+}
+
+bool want_no_traceback() {
+  const char* env = std::getenv("GOTRACEBACK");
+  return env != nullptr && (std::strcmp(env, "none") == 0 || std::strcmp(env, "0") == 0);
+}
+
+std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol) {
+  std::string out;
+  bool self_is_goroutine = self != nullptr && self->kind == G::Kind::goroutine;
+  if (self_is_goroutine) {
+    append_header(out, self, "running");
+    append_own_frames(out, skip, after_symbol);
+    append_created_by(out, self);
+  }
+  if (!all) return out;
+  Sched& s = sched();
+  LockGuard guard(s.allg_lock);
+  for (G* g = s.allg; g != nullptr; g = g->all_link) {
+    if (g == self) continue;
+    GStatus st = g->status.load(std::memory_order_relaxed);
+    if (st == GStatus::idle || st == GStatus::dead) continue;
+    if (!out.empty()) out += "\n";
+    append_header(out, g, status_string(g));
+    if (st == GStatus::running) out += "\tgoroutine running on other thread; stack unavailable\n";
+    append_created_by(out, g);
+  }
+  return out;
+}
+
+[[noreturn]] void die() noexcept {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  _exit(2);
+}
+
+void on_terminate() noexcept {
+  G* self = current_g();
+  std::exception_ptr e = std::current_exception();
+  if (self == nullptr || self->kind != G::Kind::goroutine || !e) {
+    if (g_previous_terminate != nullptr) g_previous_terminate();
+    std::abort();
+  }
+  std::string msg = "panic: ";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    msg += ex.what();
+  } catch (...) {
+    std::type_info* t = abi::__cxa_current_exception_type();
+    msg += "exception of type ";
+    msg += t != nullptr ? demangle(t->name()) : std::string("unknown");
+  }
+  msg += "\n";
+  std::fflush(stdout);
+  if (!want_no_traceback()) {
+    msg += "\n";
+    msg += traceback_impl(want_all_goroutines(), self, 0, "__cxa_throw");
+  }
+  write_all(msg);
+  die();
+}
+
+// A fault in the guard region below the running goroutine's stack is a stack
+// overflow. Anything else goes to the handler that was there before us.
+void on_segv(int sig, siginfo_t* info, void* uctx) {
+  M* m = current_m();
+  G* g = m != nullptr ? m->curg : nullptr;
+  if (g != nullptr && g->kind == G::Kind::goroutine && stack_guard_contains(g->stack, info->si_addr)) {
+    char buf[160];
+    int n = std::snprintf(buf, sizeof buf,
+                          "runtime: goroutine stack exceeds %zu-byte limit\n"
+                          "fatal error: goroutine %llu stack overflow\n",
+                          g->stack.size(), static_cast<unsigned long long>(g->id));
+    if (n > 0) (void)!::write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
+    _exit(2);
+  }
+  const struct sigaction& prev = sig == SIGBUS ? g_previous_bus : g_previous_segv;
+  if ((prev.sa_flags & SA_SIGINFO) != 0 && prev.sa_sigaction != nullptr) {
+    prev.sa_sigaction(sig, info, uctx);
+    return;
+  }
+  if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler != nullptr) {
+    prev.sa_handler(sig);
+    return;
+  }
+  // Default action: re-raise with the default disposition once we return.
+  signal(sig, SIG_DFL);
+}
+
+}  // namespace
+
+const char* status_string(const G* g) noexcept {
+  switch (g->status.load(std::memory_order_relaxed)) {
+    case GStatus::idle: return "idle";
+    case GStatus::runnable: return "runnable";
+    case GStatus::running: return "running";
+    case GStatus::syscall: return "syscall";
+    case GStatus::dead: return "dead";
+    case GStatus::waiting:
+      return g->wait_reason != nullptr && *g->wait_reason != '\0' ? g->wait_reason : "waiting";
+  }
+  return "???";
+}
+
+std::string traceback(bool all, G* self, int skip_frames) {
+  return traceback_impl(all, self, skip_frames + 1, nullptr);
+}
+
+void fatal(const char* msg) noexcept {
+  std::string out = "fatal error: ";
+  out += msg;
+  out += "\n";
+  std::fflush(stdout);
+  if (!want_no_traceback()) {
+    out += "\n";
+    out += traceback_impl(true, current_g(), 1, nullptr);
+  }
+  write_all(out);
+  die();
+}
+
+void* install_signal_stack() noexcept {
+  constexpr std::size_t kSize = 64 * 1024;
+  void* mem = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return nullptr;
+  stack_t ss{};
+  ss.ss_sp = mem;
+  ss.ss_size = kSize;
+  if (sigaltstack(&ss, nullptr) != 0) {
+    munmap(mem, kSize);
+    return nullptr;
+  }
+  return mem;
+}
+
+void install_crash_handlers() noexcept {
+  g_previous_terminate = std::set_terminate(on_terminate);
+  if constexpr (!kUnderSanitizer) {  // the sanitizers own SIGSEGV
+    struct sigaction sa {};
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
+  }
+}
+
+}  // namespace gocxx::rt

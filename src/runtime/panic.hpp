@@ -1,0 +1,25 @@
+// Fatal errors, the uncaught-exception handler, and tracebacks.
+#pragma once
+
+#include <string>
+
+namespace gocxx::rt {
+
+struct G;
+
+// Go's `fatal error: <msg>`: prints it with the goroutine tracebacks and exits 2.
+[[noreturn]] void fatal(const char* msg) noexcept;
+
+// Installs the std::terminate handler that turns an exception escaping a goroutine
+// into Go's `panic: <what>` + traceback + exit 2, and the stack-overflow handler.
+void install_crash_handlers() noexcept;
+// Per OS thread that runs goroutines: the alternate stack the overflow handler uses.
+void* install_signal_stack() noexcept;
+
+// `goroutine N [status]:` plus, for the calling goroutine, its frames.
+std::string traceback(bool all, G* self, int skip_frames);
+
+// The wait reason or status word Go prints in a goroutine header.
+const char* status_string(const G* g) noexcept;
+
+}  // namespace gocxx::rt

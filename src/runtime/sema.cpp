@@ -1,0 +1,118 @@
+#include "sema.hpp"
+
+#include <atomic>
+
+#include "lock.hpp"
+#include "sched.hpp"
+
+namespace gocxx::rt {
+namespace {
+
+struct SemaWaiter {
+  G* g;
+  std::uint32_t* addr;
+  SemaWaiter* next;
+  SemaWaiter* prev;
+  bool acquired;
+};
+
+struct alignas(64) SemaRoot {
+  Lock lock;
+  SemaWaiter* head = nullptr;
+  SemaWaiter* tail = nullptr;
+  std::atomic<std::uint32_t> nwait{0};
+};
+
+constexpr std::size_t kRoots = 251;
+SemaRoot g_roots[kRoots];
+
+SemaRoot& root_for(const std::uint32_t* addr) noexcept {
+  return g_roots[(reinterpret_cast<std::uintptr_t>(addr) >> 3) % kRoots];
+}
+
+std::atomic_ref<std::uint32_t> word(std::uint32_t* addr) noexcept {
+  return std::atomic_ref<std::uint32_t>(*addr);
+}
+
+bool can_acquire(std::uint32_t* addr) noexcept {
+  auto w = word(addr);
+  std::uint32_t v = w.load(std::memory_order_relaxed);
+  while (v > 0) {
+    if (w.compare_exchange_weak(v, v - 1, std::memory_order_acquire,
+                                std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void unlock_root(G* /*g*/, void* arg) { static_cast<SemaRoot*>(arg)->lock.unlock(); }
+
+}  // namespace
+
+void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
+  if (can_acquire(addr)) return;
+  SemaRoot& root = root_for(addr);
+  G* self = current_g();
+  SemaWaiter w{self, addr, nullptr, nullptr, false};
+  for (;;) {
+    root.lock.lock();
+    root.nwait.fetch_add(1, std::memory_order_seq_cst);
+    if (can_acquire(addr)) {
+      root.nwait.fetch_sub(1, std::memory_order_relaxed);
+      root.lock.unlock();
+      return;
+    }
+    if (lifo && root.head != nullptr) {
+      w.next = root.head;
+      root.head->prev = &w;
+      root.head = &w;
+    } else {
+      w.prev = root.tail;
+      if (root.tail != nullptr) {
+        root.tail->next = &w;
+      } else {
+        root.head = &w;
+      }
+      root.tail = &w;
+    }
+    park(unlock_root, &root, wait_reason);
+    if (w.acquired) return;
+    w.next = w.prev = nullptr;
+  }
+}
+
+void sema_release(std::uint32_t* addr) {
+  word(addr).fetch_add(1, std::memory_order_release);
+  SemaRoot& root = root_for(addr);
+  if (root.nwait.load(std::memory_order_seq_cst) == 0) return;
+  root.lock.lock();
+  if (root.nwait.load(std::memory_order_relaxed) == 0) {
+    root.lock.unlock();
+    return;
+  }
+  SemaWaiter* w = root.head;
+  while (w != nullptr && w->addr != addr) w = w->next;
+  if (w == nullptr || !can_acquire(addr)) {
+    root.lock.unlock();
+    return;
+  }
+  // Hand the count to the longest waiter and unlink it.
+  if (w->prev != nullptr) {
+    w->prev->next = w->next;
+  } else {
+    root.head = w->next;
+  }
+  if (w->next != nullptr) {
+    w->next->prev = w->prev;
+  } else {
+    root.tail = w->prev;
+  }
+  root.nwait.fetch_sub(1, std::memory_order_relaxed);
+  w->acquired = true;
+  G* g = w->g;
+  root.lock.unlock();
+  ready(g);
+}
+
+}  // namespace gocxx::rt

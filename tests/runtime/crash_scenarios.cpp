@@ -1,0 +1,83 @@
+// Programs that die the way Go programs die; crash_test.cpp runs each one and
+// checks its output and exit status.
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "gocxx/gocxx.hpp"
+
+using namespace gocxx;
+
+namespace {
+
+[[noreturn]] __attribute__((noinline)) void throw_boom() { throw std::runtime_error("boom"); }
+
+// Recurses with a frame the optimiser cannot remove until the stack runs out.
+__attribute__((noinline)) int deep(int n, volatile char* prev) {
+  if (n < 0) return 0;  // never: keeps the compiler from calling it infinite
+  volatile char frame[512];
+  frame[0] = static_cast<char>(n);
+  frame[511] = prev != nullptr ? prev[0] : 0;
+  return deep(n + 1, frame) + frame[0];
+}
+
+int overflow_in_goroutine() {
+  return run([] {
+    auto done = make_chan<int>();
+    go([done] { done.send(deep(0, nullptr)); });
+    return *done.recv();
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string s = argc > 1 ? argv[1] : "";
+  if (s == "panic-in-goroutine") {
+    return run([] {
+      auto never = make_chan<>();
+      go([] { throw_boom(); });
+      never.recv();
+    });
+  }
+  if (s == "panic-in-main") return run([] { throw_boom(); });
+  if (s == "close-nil") return run([] { Chan<int>().close(); });
+  if (s == "close-closed") {
+    return run([] {
+      auto c = make_chan<int>();
+      c.close();
+      c.close();
+    });
+  }
+  if (s == "send-closed") {
+    return run([] {
+      auto c = make_chan<int>(1);
+      c.close();
+      c.send(1);
+    });
+  }
+  if (s == "throw-int") return run([] { throw 42; });
+  if (s == "go-nil") {
+    void (*f)() = nullptr;
+    go(f);
+    return 0;
+  }
+  if (s == "stack-overflow") return overflow_in_goroutine();
+  if (s == "stack-overflow-64k") {
+    runtime::set_stack_size(64 * 1024);
+    return overflow_in_goroutine();
+  }
+  if (s == "main-returns-while-others-run") {
+    return run([] {
+      go([] { make_chan<>().recv(); });  // blocked forever
+      go([] {
+        for (;;) runtime::gosched();  // runnable forever
+      });
+      std::puts("main done");
+      return 0;
+    });
+  }
+  std::fprintf(stderr, "unknown scenario %s\n", s.c_str());
+  return 100;
+}

@@ -1,0 +1,106 @@
+// What Go prints when a program dies: an uncaught exception (panic) in a goroutine,
+// a runtime fatal error, a stack overflow. Each scenario runs as a child process.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <string>
+
+#include "runtime/sanitizers.hpp"
+#include "subprocess.hpp"
+
+using gocxx::testing::ProcessResult;
+using gocxx::testing::run_process;
+
+namespace {
+
+ProcessResult scenario(const std::string& name, std::vector<std::string> env = {}) {
+  if (env.empty()) env.push_back("GOTRACEBACK=single");
+  return run_process({GOCXX_CRASH_SCENARIOS, name}, env, 60);
+}
+
+bool matches(const std::string& text, const std::string& re) {
+  return std::regex_search(text, std::regex(re));
+}
+
+}  // namespace
+
+TEST(Panic, AnExceptionEscapingAGoroutinePrintsPanicAndExits2) {
+  ProcessResult r = scenario("panic-in-goroutine");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("panic: boom\n\ngoroutine ", 0), 0u) << r.err;
+  EXPECT_TRUE(matches(r.err, "goroutine [0-9]+ \\[running\\]:\n")) << r.err;
+  EXPECT_TRUE(matches(r.err, "created by .* in goroutine 1\n")) << r.err;
+  // The default traceback shows only the panicking goroutine, not blocked main.
+  EXPECT_EQ(r.err.find("[chan receive]"), std::string::npos) << r.err;
+}
+
+TEST(Panic, TheTracebackShowsTheThrowingFrames) {
+  ProcessResult r = scenario("panic-in-main");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("panic: boom\n\ngoroutine 1 [running]:\n", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("throw_boom"), std::string::npos) << r.err;
+  // Goroutine 1 has no "created by" line, as in Go.
+  EXPECT_EQ(r.err.find("created by"), std::string::npos) << r.err;
+}
+
+TEST(Panic, GotracebackAllListsEveryGoroutine) {
+  ProcessResult r = scenario("panic-in-goroutine", {"GOTRACEBACK=all"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("goroutine 1 [chan receive]:"), std::string::npos) << r.err;
+}
+
+TEST(Panic, GotracebackNonePrintsOnlyThePanic) {
+  ProcessResult r = scenario("panic-in-goroutine", {"GOTRACEBACK=none"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "panic: boom\n");
+}
+
+TEST(Panic, RuntimePanicsCarryGosMessages) {
+  struct Case {
+    const char* scenario;
+    const char* message;
+  } cases[] = {
+      {"close-nil", "panic: close of nil channel\n"},
+      {"close-closed", "panic: close of closed channel\n"},
+      {"send-closed", "panic: send on closed channel\n"},
+      {"throw-int", "panic: exception of type int\n"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult r = scenario(c.scenario);
+    EXPECT_EQ(r.exit_code, 2) << c.scenario;
+    EXPECT_EQ(r.err.rfind(c.message, 0), 0u) << c.scenario << ": " << r.err;
+  }
+}
+
+TEST(Fatal, GoOfANilFunctionValue) {
+  ProcessResult r = scenario("go-nil");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("fatal error: go of nil func value\n", 0), 0u) << r.err;
+}
+
+TEST(StackOverflow, EndsTheProcessWithAClearMessage) {
+  if (gocxx::rt::kUnderSanitizer) GTEST_SKIP() << "the sanitizers own SIGSEGV";
+  ProcessResult r = scenario("stack-overflow");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(matches(r.err, "runtime: goroutine stack exceeds [0-9]+-byte limit\n"
+                             "fatal error: goroutine [0-9]+ stack overflow\n"))
+      << r.err;
+}
+
+TEST(StackOverflow, TheStackSizeIsSettable) {
+  if (gocxx::rt::kUnderSanitizer) GTEST_SKIP() << "the sanitizers own SIGSEGV";
+  ProcessResult r = scenario("stack-overflow-64k");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("exceeds 65536-byte limit\nfatal error: goroutine"), std::string::npos)
+      << r.err;
+  r = run_process({GOCXX_CRASH_SCENARIOS, "stack-overflow"}, {"GOCXX_STACK_SIZE=128K"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("exceeds 131072-byte limit"), std::string::npos) << r.err;
+}
+
+TEST(Exit, MainReturningEndsTheProgramWhateverOthersDo) {
+  ProcessResult r = scenario("main-returns-while-others-run");
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "main done\n");
+}
