@@ -12,11 +12,15 @@
 
 namespace gocxx::testing {
 
-// The runtime's threads make gtest's default "fast" (fork-only) death tests unsafe.
-inline const bool kThreadsafeDeathTests = [] {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  return true;
-}();
+// The runtime's threads make gtest's default "fast" (fork-only) death tests unsafe:
+// a forked child has none of the runtime's threads. Set after gtest's own flags are
+// initialised (an environment's SetUp runs after InitGoogleTest).
+class ThreadsafeDeathTests : public ::testing::Environment {
+ public:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+inline ::testing::Environment* const kThreadsafeDeathTests =
+    ::testing::AddGlobalTestEnvironment(new ThreadsafeDeathTests);
 
 // A generous deadline for loops that wait for another goroutine to make progress.
 // Such loops yield (they never sleep) and fail the test instead of hanging.

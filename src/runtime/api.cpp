@@ -107,7 +107,7 @@ void goexit() { rt::goexit_impl(); }
 
 uint64_t goroutine_id() {
   rt::G* g = rt::current_g();
-  return g->kind == rt::G::Kind::goroutine ? g->id : 0;
+  return g->kind == rt::G::Kind::goroutine ? static_cast<uint64_t>(g->id) : 0;
 }
 
 void lock_os_thread() { rt::lock_thread(); }

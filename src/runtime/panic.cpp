@@ -78,8 +78,9 @@ void append_header(std::string& out, const G* g, const char* status) {
 }
 
 void append_created_by(std::string& out, const G* g) {
-  if (g->creator_pc == nullptr || g->id == 1) return;
-  Symbol sym = symbolize(g->creator_pc, true);
+  void* pc = g->creator_pc;
+  if (pc == nullptr || g->id == 1) return;
+  Symbol sym = symbolize(pc, true);
   out += "created by ";
   out += sym.function.empty() ? std::string("?") : sym.function;
   char buf[48];
@@ -217,7 +218,10 @@ const char* status_string(const G* g) noexcept {
     case GStatus::syscall: return "syscall";
     case GStatus::dead: return "dead";
     case GStatus::waiting:
-      return g->wait_reason != nullptr && *g->wait_reason != '\0' ? g->wait_reason : "waiting";
+    {
+      const char* reason = g->wait_reason;
+      return reason != nullptr && *reason != '\0' ? reason : "waiting";
+    }
   }
   return "???";
 }

@@ -24,6 +24,7 @@
 #if defined(GOCXX_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sanitizer/lsan_interface.h>
 #endif
 #if defined(GOCXX_TSAN)
 #include <sanitizer/tsan_interface.h>
@@ -58,6 +59,18 @@ inline void sanitizer_unpoison(void* p, std::size_t n) noexcept {
 #else
   (void)p;
   (void)n;
+#endif
+}
+
+// LeakSanitizer scans thread stacks and globals for pointers, not memory we map
+// ourselves: a goroutine stack is registered so objects referenced only from a
+// blocked goroutine's frames do not count as leaks.
+inline void sanitizer_register_stack(void* lo, std::size_t size) noexcept {
+#if defined(GOCXX_ASAN)
+  __lsan_register_root_region(lo, size);
+#else
+  (void)lo;
+  (void)size;
 #endif
 }
 

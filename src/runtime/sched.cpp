@@ -355,7 +355,7 @@ void wakep() {
   if (s.npidle.load(std::memory_order_relaxed) == 0) return;
   // Order the work we just published before the check below; the spinner that
   // gives up does the mirror image (drop nmspinning, then re-check the queues).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  full_barrier();
   if (s.nmspinning.load(std::memory_order_relaxed) != 0) return;
   int expected = 0;
   if (!s.nmspinning.compare_exchange_strong(expected, 1)) return;
@@ -470,8 +470,12 @@ void retire_p(M* m) {
   if (G* g = runq_take_runnext(p)) add(g);
   while (G* g = runq_take_head(p)) add(g);
   stack_cache_flush(&p->stacks);
+  {
+    LockGuard guard(s.lock);
+    if (n > 0) global_put_batch_locked(s, head, tail, n);
+  }
+  if (n > 0) wakep();  // the remaining processors may all be idle
   LockGuard guard(s.lock);
-  if (n > 0) global_put_batch_locked(s, head, tail, n);
   {
     LockGuard gl(s.gfree_lock);
     while (p->gfree != nullptr) {
@@ -487,20 +491,21 @@ void retire_p(M* m) {
   p->status.store(PStatus::dead, std::memory_order_relaxed);
 }
 
-// Checks every processor's queue after this M stopped spinning (the other half of
-// the wakep protocol). Returns an idle P to retry with, or nullptr.
+// Checks every queue after this M stopped spinning (the other half of the wakep
+// protocol: a submitter that saw us spinning did not wake anyone). Returns an idle
+// P to retry with, or nullptr.
 P* recheck_after_spinning() {
   Sched& s = sched();
+  bool work = !global_empty(s);
   int n = std::min(s.gomaxprocs.load(), s.nallp.load(std::memory_order_acquire));
-  for (int i = 0; i < n; ++i) {
+  for (int i = 0; i < n && !work; ++i) {
     P* p = s.allp[i];
-    if (p != nullptr &&
-        (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr)) {
-      LockGuard guard(s.lock);
-      return pidle_get_locked(s);
-    }
+    work = p != nullptr &&
+           (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr);
   }
-  return nullptr;
+  if (!work) return nullptr;
+  LockGuard guard(s.lock);
+  return pidle_get_locked(s);
 }
 
 // Blocks until it can return a runnable G; the calling M then holds a P.
@@ -514,9 +519,10 @@ G* find_runnable(M* m) {
     }
     if (p->id >= s.gomaxprocs.load(std::memory_order_relaxed)) {
       retire_p(m);
-      if (m->spinning) {
+      if (m->spinning) {  // submitters counted on us: hand the search to someone
         m->spinning = false;
         s.nmspinning.fetch_sub(1);
+        wakep();
       }
       continue;
     }
@@ -923,7 +929,7 @@ bool debug_local_queue(std::uint64_t* ids, int max, int* count, std::uint64_t* r
   for (int i = 0; i < n; ++i) ids[i] = buf[i]->id;
   *count = n;
   G* rn = m->p->runnext.load();
-  *runnext = rn != nullptr ? rn->id : 0;
+  *runnext = rn != nullptr ? static_cast<std::uint64_t>(rn->id) : 0;
   return true;
 }
 
@@ -1084,7 +1090,7 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
   M* m = current_m();
   P* p = m != nullptr ? m->p : nullptr;
   g->task_ops = ops;
-  g->parent_id = self->kind == G::Kind::goroutine ? self->id : 0;
+  g->parent_id = self->kind == G::Kind::goroutine ? static_cast<std::uint64_t>(self->id) : 0;
   g->creator_pc = creator_pc;
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   if (p != nullptr) {

@@ -49,6 +49,23 @@ struct EhState {
 
 inline constexpr std::size_t kInlineTaskSize = 64;
 
+// A field that other threads read without synchronisation (tracebacks, debugging):
+// a relaxed atomic, so those snapshots are defined behaviour and invisible to
+// ThreadSanitizer, at the cost of a plain load or store.
+template <class T>
+class Racy {
+ public:
+  constexpr Racy(T v = T{}) noexcept : v_(v) {}  // NOLINT(google-explicit-constructor)
+  Racy& operator=(T v) noexcept {
+    v_.store(v, std::memory_order_relaxed);
+    return *this;
+  }
+  operator T() const noexcept { return v_.load(std::memory_order_relaxed); }  // NOLINT
+
+ private:
+  std::atomic<T> v_;
+};
+
 struct G {
   enum class Kind : std::uint8_t { goroutine, g0, thread };
 
@@ -60,11 +77,11 @@ struct G {
   Kind kind = Kind::goroutine;
 
   // --- identity (for tracebacks) ---
-  std::uint64_t id = 0;
-  std::uint64_t parent_id = 0;
-  void* creator_pc = nullptr;
+  Racy<std::uint64_t> id = 0;
+  Racy<std::uint64_t> parent_id = 0;
+  Racy<void*> creator_pc = nullptr;
   std::atomic<GStatus> status{GStatus::idle};
-  const char* wait_reason = "";
+  Racy<const char*> wait_reason = "";
 
   // --- scheduling ---
   G* sched_link = nullptr;                  // global queue, free lists, batches

@@ -119,6 +119,7 @@ Stack carve(Pool& p, std::size_t stack_size) noexcept {
   s.hi = s.lo + stack_size;
   s.guarded = install_guard(p, base);
   if (!s.guarded) std::memcpy(s.lo, &kCanary, sizeof kCanary);
+  sanitizer_register_stack(s.lo, stack_size);
   p.created.fetch_add(1, std::memory_order_relaxed);
   return s;
 }
