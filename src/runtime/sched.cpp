@@ -3,8 +3,10 @@
 //
 // Where a processor's M looks for work, in order (find_runnable):
 //   1. every 61st tick, one G from the global queue (so it is never starved);
-//   2. the head of its own deque if that G has been passed over for kStarveTicks
-//      scheduling decisions ("一旦协程有饥饿的迹象会优先调度");
+//   2. the head of its own deque if that G has waited there for more than
+//      kStarveTime, Go's time slice ("一旦协程有饥饿的迹象会优先调度"): under
+//      LIFO the oldest continuation is otherwise passed over for as long as the
+//      processor has newer work;
 //   3. runnext (a G just readied by this processor), at most kMaxRunnextStreak
 //      times in a row;
 //   4. its own deque: the tail under child_first (LIFO, the seed's rule 2), the head
@@ -20,6 +22,7 @@
 #include <cxxabi.h>
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,7 +45,8 @@ void free_g(G* g, P* p);
 namespace {
 
 constexpr std::uint64_t kGlobalQueuePollTicks = 61;  // Go's fairness tick
-constexpr std::uint64_t kStarveTicks = 128;
+constexpr std::int64_t kStarveTimeNs = 10'000'000;  // Go's scheduling quantum
+constexpr std::uint64_t kStarveCheckTicks = 64;      // read the clock every 64th call
 constexpr std::uint32_t kMaxRunnextStreak = 32;
 constexpr int kStealRounds = 4;
 constexpr int kGoidBatch = 16;
@@ -169,7 +173,6 @@ void runq_put_slow(P* p, G* g) noexcept {
 }
 
 void runq_put(P* p, G* g, bool next) noexcept {
-  g->enqueue_tick.store(p->schedtick, std::memory_order_relaxed);
   if (next) {
     // Only the owner ever stores a non-null runnext, so an empty slot stays empty
     // until we fill it: no read-modify-write needed then.
@@ -201,11 +204,36 @@ G* runq_take_head(P* p) noexcept {
   return nullptr;
 }
 
+std::int64_t coarse_now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Whether the goroutine at the head of p's deque has waited there longer than
+// kStarveTimeNs. Checked every kStarveCheckTicks decisions: it watches which G is
+// at the head and since when, which costs a clock read per 64 switches instead of
+// a timestamp per enqueue.
+bool head_is_starving(P* p) noexcept {
+  if (++p->starve_checks % kStarveCheckTicks != 0) return false;
+  G* h = p->runq.peek_head();
+  if (h == nullptr) {
+    p->starve_watch = nullptr;
+    return false;
+  }
+  std::int64_t now = coarse_now_ns();
+  if (h != p->starve_watch) {
+    p->starve_watch = h;
+    p->starve_since_ns = now;
+    return false;
+  }
+  return now - p->starve_since_ns > kStarveTimeNs;
+}
+
 G* runq_get(P* p) noexcept {
-  // A goroutine at the head that has been passed over for too long runs first.
-  if (G* h = p->runq.peek_head();
-      h != nullptr &&
-      p->schedtick - h->enqueue_tick.load(std::memory_order_relaxed) > kStarveTicks) {
+  // A goroutine at the head that has waited too long runs first.
+  if (head_is_starving(p)) {
+    p->starve_watch = nullptr;
     if (G* g = p->runq.pop_head()) return g;
   }
   if (p->runnext_streak < kMaxRunnextStreak) {
@@ -236,7 +264,6 @@ G* global_get_locked(Sched& s, P* p, M* m, std::int64_t max) noexcept {
   for (std::int64_t i = 1; i < n && g != nullptr; ++i) {
     G* x = global_pop_locked(s, m);
     if (x == nullptr) break;
-    x->enqueue_tick.store(p->schedtick, std::memory_order_relaxed);
     if (!p->runq.push_tail(x)) {
       global_put_locked(s, x);
       break;
@@ -405,7 +432,6 @@ G* steal_from(P* p, P* victim, bool take_runnext) {
   for (std::int64_t i = 1; i < (n + 1) / 2; ++i) {
     G* x = victim->runq.pop_head();
     if (x == nullptr) break;
-    x->enqueue_tick.store(p->schedtick, std::memory_order_relaxed);
     if (!p->runq.push_tail(x)) {
       runq_put_slow(p, x);
       break;

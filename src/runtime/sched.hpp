@@ -85,7 +85,6 @@ struct G {
 
   // --- scheduling ---
   G* sched_link = nullptr;                  // global queue, free lists, batches
-  std::atomic<std::uint64_t> enqueue_tick{0};  // owner's schedtick when queued
   M* locked_m = nullptr;                    // lock_os_thread
   int lock_count = 0;
   M* avoid_m = nullptr;                     // debug migration mode
@@ -138,6 +137,9 @@ struct alignas(64) P {
   std::atomic<G*> runnext{nullptr};
   std::uint64_t schedtick = 0;
   std::uint32_t runnext_streak = 0;
+  std::uint64_t starve_checks = 0;
+  G* starve_watch = nullptr;  // the deque's head when last checked, and since when
+  std::int64_t starve_since_ns = 0;
   StackCache stacks;
   G* gfree = nullptr;
   int ngfree = 0;
