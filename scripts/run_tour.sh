@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every seed tour program (examples/tour) in ID order and shows its output.
+#
+#   scripts/run_tour.sh [BUILD_DIR]     (default: build/default; programs in BUILD_DIR/tour)
+#
+# Each run is announced by a header line, `=== E09 go-statement-sayhello ===`.
+# Programs that are meant to die (uncaught panics) run in their dying mode and their
+# exit status is shown, as `go run` shows it: `(exit status 2)`. Exits 0 if every
+# program ended with its expected status, 1 otherwise.
+set -u
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${1:-build/default}
+[[ $build = /* ]] || build=$root/$build
+bindir=$build/tour
+
+# The runs of each example: "expected-status|ENV=value ...|args ...".
+# Examples not listed run once, without arguments, and must exit 0.
+declare -A runs=(
+  [E38]="2||close-nil;2||close-closed;2||send-closed;0||recv-nil;0||send-nil"
+  [E86]="2||"
+  [E87]="2|GOTRACEBACK=all|"
+)
+
+failures=0
+shopt -s nullglob
+sources=("$root"/examples/tour/E[0-9][0-9]_*.cpp)
+if ((${#sources[@]} == 0)); then
+  echo "no tour sources under $root/examples/tour" >&2
+  exit 1
+fi
+mapfile -t sources < <(printf '%s\n' "${sources[@]}" | sort)
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+for src in "${sources[@]}"; do
+  name=$(basename "$src" .cpp)
+  id=${name%%_*}
+  slug=${name#*_}
+  slug=${slug//_/-}
+  bin=$bindir/tour_$id
+  IFS=';' read -r -a specs <<<"${runs[$id]:-0||}"
+  for spec in "${specs[@]}"; do
+    IFS='|' read -r want env args <<<"$spec"
+    read -r -a envs <<<"$env"
+    read -r -a argv <<<"$args"
+    label="$id $slug"
+    ((${#envs[@]})) && label+=" [${envs[*]}]"
+    ((${#argv[@]})) && label+=" (${argv[*]})"
+    echo "=== $label ==="
+    if [[ ! -x $bin ]]; then
+      echo "MISSING: $bin (build the 'tour' target)"
+      failures=$((failures + 1))
+      continue
+    fi
+    env ${envs[@]+"${envs[@]}"} timeout 60 "$bin" ${argv[@]+"${argv[@]}"} >"$out" 2>&1
+    status=$?
+    cat "$out"
+    # Several programs end without a newline, as their Go originals do.
+    if [[ -s $out && $(tail -c1 "$out" | od -An -c | tr -d ' ') != '\n' ]]; then echo; fi
+    ((status != 0)) && echo "(exit status $status)"
+    if ((status != want)); then
+      echo "UNEXPECTED: wanted exit status $want"
+      failures=$((failures + 1))
+    fi
+  done
+done
+
+if ((failures > 0)); then
+  echo "run_tour: $failures run(s) did not behave as expected" >&2
+  exit 1
+fi
+echo "run_tour: all programs behaved as expected"
