@@ -15,6 +15,8 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sched.hpp"
 #include "symbolize.hpp"
@@ -44,9 +46,30 @@ std::string demangle(const char* name) {
   return status == 0 && d ? std::string(d.get()) : std::string(name);
 }
 
-// One frame as Go prints it: the function, then a tab, file:line and the offset of
-// the pc in the function.
-void append_location(std::string& out, const Symbol& sym) {
+// Runtime frames are hidden from tracebacks, as Go hides runtime.* frames, unless
+// GOTRACEBACK=system; what remains starts at the user's code.
+bool show_runtime_frames() {
+  const char* env = std::getenv("GOTRACEBACK");
+  return env != nullptr && (std::strcmp(env, "system") == 0 || std::strcmp(env, "crash") == 0 ||
+                            std::strcmp(env, "2") == 0);
+}
+
+bool is_runtime_frame(const std::string& fn) {
+  static const char* const kPrefixes[] = {
+      "gocxx::rt::",  "gocxx::detail::", "gocxx::run<", "gocxx::go<", "gocxx::blocking<",
+      "gocxx::sync::WaitGroup::go<", "std::__invoke", "std::invoke<",
+  };
+  for (const char* p : kPrefixes) {
+    if (fn.rfind(p, 0) == 0) return true;
+  }
+  return false;
+}
+
+// A frame as Go prints it: the function, then a tab, file:line, and for a real
+// (not inlined) frame the offset of the pc in the function.
+void append_symbol(std::string& out, const Symbol& sym, bool with_offset) {
+  out += sym.function.empty() ? std::string("?()") : sym.function;
+  out += "\n";
   out += "\t";
   out += sym.file.empty() ? std::string("?") : sym.file;
   char buf[48];
@@ -54,15 +77,11 @@ void append_location(std::string& out, const Symbol& sym) {
     std::snprintf(buf, sizeof buf, ":%d", sym.line);
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, " +0x%zx\n", static_cast<std::size_t>(sym.offset));
-  out += buf;
-}
-
-void append_frame(std::string& out, void* pc) {
-  Symbol sym = symbolize(pc, true);
-  out += sym.function.empty() ? std::string("?()") : sym.function;
+  if (with_offset) {
+    std::snprintf(buf, sizeof buf, " +0x%zx", static_cast<std::size_t>(sym.offset));
+    out += buf;
+  }
   out += "\n";
-  append_location(out, sym);
 }
 
 bool frame_is(void* pc, const char* fragment) {
@@ -77,21 +96,29 @@ void append_header(std::string& out, const G* g, const char* status) {
   out += buf;
 }
 
+// `created by F in goroutine N`: F is the innermost non-runtime function at the
+// `go` call (go() is inlined into it), with the call's file:line.
 void append_created_by(std::string& out, const G* g) {
   void* pc = g->creator_pc;
   if (pc == nullptr || g->id == 1) return;
-  Symbol sym = symbolize(pc, true);
-  out += "created by ";
-  out += sym.function.empty() ? std::string("?") : sym.function;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, " in goroutine %llu\n",
+  std::vector<Symbol> frames = symbolize_inlined(pc, true);
+  std::size_t pick = 0;
+  while (pick + 1 < frames.size() && is_runtime_frame(frames[pick].function)) ++pick;
+  Symbol sym = frames[pick];
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " in goroutine %llu",
                 static_cast<unsigned long long>(g->parent_id));
+  out += "created by ";
+  out += sym.function.empty() ? std::string("?") : strip_parameters(sym.function);
   out += buf;
-  append_location(out, sym);
+  sym.function.clear();
+  std::string loc;
+  append_symbol(loc, sym, pick + 1 == frames.size());
+  out += loc.substr(loc.find('\n'));  // "\n\tfile:line [+0x..]\n"
 }
 
 // The calling goroutine's frames, from the first frame after `after_symbol` (or
-// after skip frames) down to the runtime's goroutine entry.
+// after skip frames) down to the runtime's goroutine entry, inlined calls expanded.
 void append_own_frames(std::string& out, int skip, const char* after_symbol) {
   void* pcs[128];
   int n = backtrace(pcs, 128);
@@ -104,11 +131,20 @@ void append_own_frames(std::string& out, int skip, const char* after_symbol) {
       }
     }
   }
+  std::vector<std::pair<Symbol, bool>> frames;  // symbol, is a real (outermost) frame
   for (int i = start; i < n; ++i) {
     if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) break;
-    // The task wrappers between the runtime and the user's function.
-    if (frame_is(pcs[i], "run_task")) continue;
-    append_frame(out, pcs[i]);
+    std::vector<Symbol> expanded = symbolize_inlined(pcs[i], true);
+    for (std::size_t k = 0; k < expanded.size(); ++k) {
+      frames.emplace_back(expanded[k], k + 1 == expanded.size());
+    }
+  }
+  bool all = show_runtime_frames();
+  bool any_user = false;
+  for (const auto& f : frames) any_user = any_user || !is_runtime_frame(f.first.function);
+  for (const auto& [sym, outermost] : frames) {
+    if (!all && any_user && is_runtime_frame(sym.function)) continue;
+    append_symbol(out, sym, outermost);
   }
 }
 

@@ -79,7 +79,7 @@ struct G {
   // --- identity (for tracebacks) ---
   Racy<std::uint64_t> id = 0;
   Racy<std::uint64_t> parent_id = 0;
-  Racy<void*> creator_pc = nullptr;
+  Racy<void*> creator_pc = nullptr;  // in the function that called go()
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
 

@@ -9,8 +9,11 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #if defined(GOCXX_HAVE_LIBDW)
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #endif
 
@@ -85,9 +88,172 @@ bool symbolize_dwfl(std::uintptr_t addr, Symbol* out) {
   }
   return name != nullptr || !out->file.empty();
 }
+
+std::string die_function_name(Dwarf_Die* die);
+
+// A function DIE's name as C++ spells it: the demangled linkage name when the
+// compiler emitted one, else the DIE's own name qualified by its enclosing scopes
+// (namespaces, classes, the function a lambda is defined in), which is what
+// inlined lambdas and functions with internal linkage need.
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Die target = *die;
+  Dwarf_Die ref;
+  Dwarf_Attribute attr;
+  for (int hops = 0; hops < 8; ++hops) {  // concrete -> abstract -> declaration
+    if (dwarf_attr(&target, DW_AT_abstract_origin, &attr) != nullptr &&
+        dwarf_formref_die(&attr, &ref) != nullptr) {
+      target = ref;
+    } else if (dwarf_attr(&target, DW_AT_specification, &attr) != nullptr &&
+               dwarf_formref_die(&attr, &ref) != nullptr) {
+      target = ref;
+    } else {
+      break;
+    }
+  }
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr(&target, at, &attr) != nullptr) {
+      if (const char* n = dwarf_formstring(&attr)) return demangle(n);
+    }
+  }
+  Dwarf_Die* scopes = nullptr;
+  int n = dwarf_getscopes_die(&target, &scopes);
+  if (n <= 0) {
+    const char* name = dwarf_diename(&target);
+    return name != nullptr ? name : "";
+  }
+  std::unique_ptr<Dwarf_Die, decltype(&std::free)> owned(scopes, &std::free);
+  std::string out;
+  for (int i = n - 1; i >= 0; --i) {  // outermost first; scopes[n-1] is the unit
+    int tag = dwarf_tag(&scopes[i]);
+    const char* name = dwarf_diename(&scopes[i]);
+    std::string part;
+    switch (tag) {
+      case DW_TAG_namespace: part = name != nullptr ? name : "(anonymous namespace)"; break;
+      case DW_TAG_class_type:
+      case DW_TAG_structure_type:
+      case DW_TAG_union_type: part = name != nullptr ? name : "{lambda}"; break;
+      case DW_TAG_subprogram:
+        // A function defined out of line names its declaration (and namespace)
+        // through DW_AT_specification: qualify it through that.
+        part = i < n - 1 && i > 0 ? strip_parameters(die_function_name(&scopes[i]))
+                                  : std::string(name != nullptr ? name : "?");
+        if (!out.empty() && part.rfind(out + "::", 0) == 0) out.clear();
+        break;
+      default: continue;
+    }
+    if (!out.empty()) out += "::";
+    out += part;
+  }
+  return out;
+}
+
+bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
+  DwflState& s = dwfl_state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.dwfl == nullptr) s.report();
+  if (s.dwfl == nullptr) return false;
+  Dwfl_Module* mod = dwfl_addrmodule(s.dwfl, addr);
+  if (mod == nullptr) return false;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, addr, &bias);
+  if (cu == nullptr) return false;
+  // GCC sometimes leaves a call instruction at the end of an inlined body outside
+  // that body's address ranges (the line table still knows it); the instructions
+  // just before it are inside, so look back a few bytes for the inline chain.
+  Dwarf_Die* scopes = nullptr;
+  int n = 0;
+  for (Dwarf_Addr back = 0; back < 16; ++back) {
+    Dwarf_Die* candidate = nullptr;
+    int m = dwarf_getscopes(cu, addr - bias - back, &candidate);
+    bool inlined = false;
+    for (int i = 0; i < m && !inlined; ++i) inlined = dwarf_tag(&candidate[i]) == DW_TAG_inlined_subroutine;
+    if (back == 0 || inlined) {
+      std::free(scopes);
+      scopes = candidate;
+      n = m;
+      if (inlined) break;
+    } else {
+      std::free(candidate);
+    }
+  }
+  if (n <= 0) {
+    std::free(scopes);
+    return false;
+  }
+  std::unique_ptr<Dwarf_Die, decltype(&std::free)> owned(scopes, &std::free);
+  Dwarf_Files* files = nullptr;
+  std::size_t nfiles = 0;
+  dwarf_getsrcfiles(cu, &files, &nfiles);
+
+  // The innermost location is the line table's.
+  Symbol loc;
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, addr)) {
+    int lineno = 0;
+    if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      loc.file = file;
+      loc.line = lineno;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
+    Symbol frame = loc;
+    frame.function = die_function_name(&scopes[i]);
+    if (tag == DW_TAG_subprogram) {
+      out->push_back(frame);
+      return true;
+    }
+    out->push_back(frame);
+    // The caller's location is this inlined call's site.
+    Dwarf_Attribute attr;
+    Dwarf_Word call_file = 0;
+    Dwarf_Word call_line = 0;
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &call_file) == 0 &&
+        files != nullptr && call_file < nfiles) {
+      if (const char* f = dwarf_filesrc(files, call_file, nullptr, nullptr)) loc.file = f;
+    }
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line) == 0) {
+      loc.line = static_cast<int>(call_line);
+    }
+  }
+  return !out->empty();
+}
 #endif
 
 }  // namespace
+
+// "ns::f(int) const" -> "ns::f": scope names are printed without parameter lists.
+std::string strip_parameters(std::string name) {
+  if (name.size() > 6 && name.compare(name.size() - 6, 6, " const") == 0) name.resize(name.size() - 6);
+  if (name.empty() || name.back() != ')') return name;
+  // A bare "f::operator()" has no parameter list to strip.
+  if (name.size() >= 10 && name.compare(name.size() - 10, 10, "operator()") == 0) return name;
+  int depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    if (name[i] == ')') ++depth;
+    if (name[i] == '(' && --depth == 0) return name.substr(0, i);
+  }
+  return name;
+}
+
+std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address) {
+  std::vector<Symbol> frames;
+  auto addr = reinterpret_cast<std::uintptr_t>(pc);
+  std::uintptr_t lookup = return_address && addr > 0 ? addr - 1 : addr;
+#if defined(GOCXX_HAVE_LIBDW)
+  if (symbolize_inlined_dwfl(lookup, &frames)) {
+    // The outermost frame is the real function: the symbol table has its fully
+    // qualified name and the offset of the pc in it.
+    Symbol whole = symbolize(pc, return_address);
+    frames.back().offset = whole.offset;
+    if (!whole.function.empty()) frames.back().function = whole.function;
+    return frames;
+  }
+  frames.clear();
+#endif
+  frames.push_back(symbolize(pc, return_address));
+  return frames;
+}
 
 Symbol symbolize(const void* pc, bool return_address) {
   Symbol sym;

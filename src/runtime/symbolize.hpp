@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gocxx::rt {
 
@@ -15,5 +16,14 @@ struct Symbol {
 
 // return_address: pc is a return address (look up the call instruction before it).
 Symbol symbolize(const void* pc, bool return_address);
+
+// The frames at pc with inlined calls expanded, innermost first, as Go prints them:
+// each inlined function is a frame of its own whose location is the line executing
+// in it, and whose caller's location is the call site. Only the outermost frame
+// (the real function) carries an offset.
+std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address);
+
+// "ns::f(int) const" -> "ns::f".
+std::string strip_parameters(std::string name);
 
 }  // namespace gocxx::rt
