@@ -25,7 +25,7 @@ namespace gocxx::rt {
 
 namespace {
 
-void unlock_chan(G* /*g*/, void* arg) { static_cast<detail::ChanCore*>(arg)->lock.unlock(); }
+void unlock_chan(G* /*g*/, void* arg) { static_cast<detail::ChanCore*>(arg)->unlock(); }
 
 constexpr std::size_t kMaxChanBytes = std::size_t{1} << 40;
 
@@ -82,25 +82,25 @@ bool send_impl(ChanCore* c, void* src, bool block) {
   // to "not ready", so reading closed, then full, is a consistent snapshot.
   if (!block && c->closed.load(std::memory_order_relaxed) == 0 && c->full()) return false;
 
-  c->lock.lock();
+  c->lock();
   if (c->closed.load(std::memory_order_relaxed) != 0) {
-    c->lock.unlock();
+    c->unlock();
     rt::panic_send_on_closed();
   }
   if (Sudog* sg = c->recvq.dequeue()) {  // a receiver waits: hand the value over
     c->move_elem(sg->elem, src);
     G* g = rt::complete_wait(sg, true);
-    c->lock.unlock();
+    c->unlock();
     rt::ready(g);
     return true;
   }
   if (c->qcount.load(std::memory_order_relaxed) < c->capacity) {
     c->buffer_push(src);
-    c->lock.unlock();
+    c->unlock();
     return true;
   }
   if (!block) {
-    c->lock.unlock();
+    c->unlock();
     return false;
   }
   Sudog sg;
@@ -124,26 +124,26 @@ TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
     if (c->empty()) return TryRecv::closed;
   }
 
-  c->lock.lock();
+  c->lock();
   if (c->closed.load(std::memory_order_relaxed) != 0) {
     if (c->qcount.load(std::memory_order_relaxed) == 0) {
-      c->lock.unlock();
+      c->unlock();
       return TryRecv::closed;
     }
   } else if (Sudog* sg = c->sendq.dequeue()) {
     c->recv_from_sender(sg, dst);
     G* g = rt::complete_wait(sg, true);
-    c->lock.unlock();
+    c->unlock();
     rt::ready(g);
     return TryRecv::received;
   }
   if (c->qcount.load(std::memory_order_relaxed) > 0) {
     c->buffer_pop(dst);
-    c->lock.unlock();
+    c->unlock();
     return TryRecv::received;
   }
   if (!block) {
-    c->lock.unlock();
+    c->unlock();
     return TryRecv::would_block;
   }
   Sudog sg;
@@ -165,9 +165,9 @@ TryRecv chan_try_recv(ChanCore* c, void* dst) { return recv_impl(c, dst, false);
 
 void chan_close(ChanCore* c) {
   if (c == nullptr) throw Panic("close of nil channel");
-  c->lock.lock();
+  c->lock();
   if (c->closed.load(std::memory_order_relaxed) != 0) {
-    c->lock.unlock();
+    c->unlock();
     throw Panic("close of closed channel");
   }
   c->closed.store(1, std::memory_order_release);
@@ -182,7 +182,7 @@ void chan_close(ChanCore* c) {
       tail = &g->sched_link;
     }
   }
-  c->lock.unlock();
+  c->unlock();
   rt::ready_list(wake);
 }
 

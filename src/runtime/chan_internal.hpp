@@ -83,6 +83,19 @@ struct WaitQ {
 
 namespace gocxx::detail {
 
+// Orders the seqlock's odd store before the data writes that follow (free on x86).
+// ThreadSanitizer does not model fences; the tsan build does not read the seqlock.
+inline void release_fence() noexcept {
+#if !defined(__SANITIZE_THREAD__)
+  std::atomic_thread_fence(std::memory_order_release);
+#endif
+}
+inline void acquire_fence() noexcept {
+#if !defined(__SANITIZE_THREAD__)
+  std::atomic_thread_fence(std::memory_order_acquire);
+#endif
+}
+
 class ChanCore {
  public:
   std::atomic<std::int64_t> refs{1};
@@ -96,7 +109,30 @@ class ChanCore {
   std::atomic<std::uint32_t> closed{0};
   rt::WaitQ recvq;
   rt::WaitQ sendq;
-  rt::Lock lock;
+  rt::Lock mu;
+  // A seqlock over the readiness state: odd while mu is held. select reads it to
+  // decide "nothing is ready" without taking every channel's lock (select.cpp).
+  std::atomic<std::uint64_t> seq{0};
+
+  void lock() noexcept {
+    mu.lock();
+    seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    release_fence();
+  }
+  void unlock() noexcept {
+    seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    mu.unlock();
+  }
+
+  // Lock-free readiness, as Go's full()/empty() plus closed and waiting peers.
+  bool recv_ready_hint() const noexcept {
+    return !sendq.empty() || qcount.load(std::memory_order_relaxed) > 0 ||
+           closed.load(std::memory_order_relaxed) != 0;
+  }
+  bool send_ready_hint() const noexcept {
+    return closed.load(std::memory_order_relaxed) != 0 || !recvq.empty() ||
+           qcount.load(std::memory_order_relaxed) < capacity;
+  }
 
   void* slot(std::int64_t i) const noexcept { return buf + static_cast<std::size_t>(i) * stride; }
 

@@ -56,17 +56,6 @@ thread_local M* tls_m = nullptr;
 thread_local G* tls_thread_g = nullptr;
 
 // ---------------------------------------------------------------------------
-// Random numbers (wyrand): for steal order and select.
-// ---------------------------------------------------------------------------
-
-thread_local std::uint64_t tls_rng = 0;
-
-std::uint64_t wyrand(std::uint64_t& state) noexcept {
-  state += 0xa0761d6478bd642fULL;
-  __uint128_t t = static_cast<__uint128_t>(state) * (state ^ 0xe7037ed1a0b428dbULL);
-  return static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t);
-}
-
 // ---------------------------------------------------------------------------
 // Global queue (sched().lock held).
 // ---------------------------------------------------------------------------
@@ -839,14 +828,6 @@ __attribute__((noinline)) G* current_g() noexcept {
   return tls_thread_g;
 }
 
-std::uint32_t fast_rand() noexcept {
-  if (M* m = current_m()) return static_cast<std::uint32_t>(wyrand(m->rng));
-  if (tls_rng == 0) {
-    tls_rng = reinterpret_cast<std::uintptr_t>(&tls_rng) ^
-              static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  }
-  return static_cast<std::uint32_t>(wyrand(tls_rng));
-}
 
 // ---------------------------------------------------------------------------
 // Park and ready.

@@ -201,7 +201,24 @@ void ready(G* g);
 // Readies a list linked through sched_link (used by close to wake every waiter).
 void ready_list(G* head);
 
-std::uint32_t fast_rand() noexcept;
+// wyrand: a fast generator for steal order and select's poll order.
+inline std::uint64_t wyrand(std::uint64_t& state) noexcept {
+  state += 0xa0761d6478bd642fULL;
+  __uint128_t t = static_cast<__uint128_t>(state) * (state ^ 0xe7037ed1a0b428dbULL);
+  return static_cast<std::uint64_t>(t >> 64) ^ static_cast<std::uint64_t>(t);
+}
+
+// Any thread's generator will do, so reading the thread-local state directly is
+// fine even if the caller migrates right after.
+inline constinit thread_local std::uint64_t tls_rand_state = 0;
+
+// A uniformly distributed integer in [0, n) (Lemire's multiply-shift, no division).
+inline std::uint32_t fast_rand_n(std::uint32_t n) noexcept {
+  std::uint64_t& st = tls_rand_state;
+  if (st == 0) st = reinterpret_cast<std::uintptr_t>(&st) | 1;
+  auto r = static_cast<std::uint32_t>(wyrand(st));
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(r) * n) >> 32);
+}
 
 // Debugging and tests: the ids in the current processor's deque (head first) and its
 // runnext slot (0 if empty). Returns false outside a processor.

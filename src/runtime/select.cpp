@@ -16,6 +16,7 @@
 #include "chan_internal.hpp"
 #include "gocxx/errors.hpp"
 #include "panic.hpp"
+#include "sanitizers.hpp"
 #include "gocxx/select.hpp"
 
 namespace gocxx::detail {
@@ -36,7 +37,7 @@ struct Locked {
     ChanCore* prev = nullptr;
     for (int i = 0; i < n; ++i) {
       ChanCore* c = cases[lockorder[i]].chan;
-      if (c != prev) c->lock.lock();
+      if (c != prev) c->lock();
       prev = c;
     }
   }
@@ -44,7 +45,7 @@ struct Locked {
     for (int i = n - 1; i >= 0; --i) {
       ChanCore* c = cases[lockorder[i]].chan;
       if (i > 0 && cases[lockorder[i - 1]].chan == c) continue;  // unlock once, at the first
-      c->lock.unlock();
+      c->unlock();
     }
   }
 };
@@ -132,7 +133,7 @@ SelectResult select_core(CaseRef* cases, int n) {
       continue;
     }
     if (cases[i].chan == nullptr) continue;
-    int j = static_cast<int>(rt::fast_rand() % static_cast<std::uint32_t>(norder + 1));
+    int j = static_cast<int>(rt::fast_rand_n(static_cast<std::uint32_t>(norder + 1)));
     pollorder[norder] = pollorder[j];
     pollorder[j] = static_cast<std::uint16_t>(i);
     ++norder;
@@ -142,6 +143,57 @@ SelectResult select_core(CaseRef* cases, int n) {
     rt::block_forever(n == 0 ? "select (no cases)" : "select");
   }
   if (norder == 1) return single_case(cases[pollorder[0]], pollorder[0], dflt);
+
+  // 1b. (Not in Go.) An optimistic pass in poll order that locks at most one
+  // channel: look at each channel without its lock; lock one that looks ready and
+  // run its case if it still is. That is the select Go would have run at that
+  // instant: the case is ready, and it is the first ready one in a random order.
+  // If nothing looked ready and no channel's seqlock moved meanwhile, there was an
+  // instant when no case could proceed, so the default case runs without taking any
+  // lock (Go's "atomic snapshot" guarantee for non-blocking selects holds).
+#if !defined(GOCXX_TSAN)
+  {
+    std::uint64_t inline_seqs[kInlineCases];
+    std::unique_ptr<std::uint64_t[]> heap_seqs;
+    std::uint64_t* seqs = inline_seqs;
+    if (norder > kInlineCases) {
+      heap_seqs = std::make_unique<std::uint64_t[]>(static_cast<std::size_t>(norder));
+      seqs = heap_seqs.get();
+    }
+    bool quiet = true;  // every channel was observed between two equal, even seqs
+    for (int k = 0; k < norder; ++k) {
+      int i = pollorder[k];
+      const CaseRef& cas = cases[i];
+      ChanCore* c = cas.chan;
+      std::uint64_t before = c->seq.load(std::memory_order_acquire);
+      bool ready = cas.kind == CaseKind::recv ? c->recv_ready_hint() : c->send_ready_hint();
+      if (ready) {
+        bool recv_ok = false;
+        G* woken = nullptr;
+        c->lock();
+        Outcome outcome = try_case(cas, &recv_ok, &woken);
+        c->unlock();
+        if (outcome == Outcome::send_on_closed) rt::panic_send_on_closed();
+        if (outcome == Outcome::ran) {
+          if (woken != nullptr) rt::ready(woken);
+          return {i, recv_ok};
+        }
+        quiet = false;
+        continue;
+      }
+      acquire_fence();
+      if ((before & 1) != 0 || c->seq.load(std::memory_order_relaxed) != before) quiet = false;
+      seqs[k] = before;
+    }
+    if (quiet && dflt >= 0) {
+      bool unchanged = true;
+      for (int k = 0; k < norder && unchanged; ++k) {
+        unchanged = cases[pollorder[k]].chan->seq.load(std::memory_order_acquire) == seqs[k];
+      }
+      if (unchanged) return {dflt, false};
+    }
+  }
+#endif
 
   // 2. Lock order: by channel address.
   std::copy(pollorder, pollorder + norder, lockorder);
