@@ -59,11 +59,11 @@ inline void run_with_procs(int procs, const std::function<void()>& body) {
 // re-executes this test alone), for checks that need a pristine runtime: the first
 // goroutine ids, exact goroutine counts, gomaxprocs defaults. Assertion failures in
 // the child make it exit 1.
-#define GOCXX_IN_FRESH_PROCESS(statement)                                           \
-  EXPECT_EXIT(                                                                      \
-      {                                                                             \
-        statement;                                                                  \
-        std::fflush(stdout);                                                        \
-        std::_Exit(::testing::Test::HasFailure() ? 1 : 0);                          \
-      },                                                                            \
+#define GOCXX_IN_FRESH_PROCESS(statement)                  \
+  EXPECT_EXIT(                                             \
+      {                                                    \
+        statement;                                         \
+        std::fflush(stdout);                               \
+        std::_Exit(::testing::Test::HasFailure() ? 1 : 0); \
+      },                                                   \
       ::testing::ExitedWithCode(0), "")

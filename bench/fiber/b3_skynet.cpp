@@ -32,8 +32,8 @@ void skynet(Channel& c, std::int64_t num, std::int64_t size, std::int64_t div) {
   Channel rc(16);
   size /= div;
   for (std::int64_t i = 0; i < div; ++i) {
-    bench::fibers::fiber(bench::fibers::launch::dispatch, std::allocator_arg, Stack(kStackSize), skynet, std::ref(rc),
-                         num + i * size, size, div)
+    bench::fibers::fiber(bench::fibers::launch::dispatch, std::allocator_arg, Stack(kStackSize),
+                         skynet, std::ref(rc), num + i * size, size, div)
         .detach();
   }
   std::int64_t sum = 0;

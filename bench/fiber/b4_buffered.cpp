@@ -61,7 +61,8 @@ double four_to_four() {
     fibers::fiber([&, first = p * kPer] {  // producer p sends first .. first+kPer-1
       for (int i = first; i < first + kPer; ++i) ch.push(i);
       producers.done();
-    }).detach();
+    })
+        .detach();
   }
   for (int c = 0; c < kConsumers; ++c) {
     consumers.add(1);

@@ -6,8 +6,8 @@
 // helper threads (see StealingPool).
 #pragma once
 
-#include <boost/fiber/all.hpp>
 #include <boost/fiber/algo/work_stealing.hpp>
+#include <boost/fiber/all.hpp>
 
 #include <atomic>
 #include <chrono>

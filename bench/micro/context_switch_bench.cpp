@@ -31,9 +31,9 @@ void BM_GocxxSwitch(benchmark::State& state) {
     gocxx_ctx_switch(&g_main_sp, g_coro_sp, nullptr);  // there and back: 2 switches
   }
   state.SetItemsProcessed(state.iterations() * 2);
-  state.counters["ns_per_switch"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 2, benchmark::Counter::kIsRate |
-                                                       benchmark::Counter::kInvert);
+  state.counters["ns_per_switch"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_GocxxSwitch);
 
@@ -52,9 +52,9 @@ void BM_BoostJumpFcontext(benchmark::State& state) {
     t = bctx::jump_fcontext(t.fctx, nullptr);  // there and back: 2 switches
   }
   state.SetItemsProcessed(state.iterations() * 2);
-  state.counters["ns_per_switch"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 2, benchmark::Counter::kIsRate |
-                                                       benchmark::Counter::kInvert);
+  state.counters["ns_per_switch"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 2,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_BoostJumpFcontext);
 #endif

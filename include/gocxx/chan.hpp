@@ -80,9 +80,12 @@ class RecvOps {
   std::optional<std::optional<T>> try_recv() const {
     ElemSlot<T> slot;
     switch (chan_try_recv(chan(), slot.raw())) {
-      case TryRecv::would_block: return std::nullopt;
-      case TryRecv::closed: return std::optional<T>();
-      case TryRecv::received: break;
+      case TryRecv::would_block:
+        return std::nullopt;
+      case TryRecv::closed:
+        return std::optional<T>();
+      case TryRecv::received:
+        break;
     }
     return std::optional<T>(slot.take());
   }
@@ -123,25 +126,19 @@ template <class T, class Self>
 class SendOps {
  public:
   // Blocks until a receiver takes the value or the buffer has room.
-  void send(const T& v) const
-    requires std::is_copy_constructible_v<T>
-  {
+  void send(const T& v) const requires std::is_copy_constructible_v<T> {
     T copy(v);
     chan_send(chan(), &copy);
   }
   void send(T&& v) const { chan_send(chan(), &v); }
   // For Chan<>: `done.send()` is Go's `done <- struct{}{}`.
-  void send() const
-    requires std::is_same_v<T, Unit>
-  {
+  void send() const requires std::is_same_v<T, Unit> {
     Unit u;
     chan_send(chan(), &u);
   }
   // Non-blocking send: false (value untouched) if it would block.
   bool try_send(T&& v) const { return chan_try_send(chan(), &v); }
-  bool try_send(const T& v) const
-    requires std::is_copy_constructible_v<T>
-  {
+  bool try_send(const T& v) const requires std::is_copy_constructible_v<T> {
     T copy(v);
     return chan_try_send(chan(), &copy);
   }

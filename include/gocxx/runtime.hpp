@@ -15,8 +15,8 @@
 // address of a thread_local object, or a lock owned by the OS thread (std::mutex),
 // across a blocking call; use runtime::lock_os_thread() where a thread identity is
 // required. (glibc declares pthread_self() and __errno_location() `const`, so an
-// optimiser may even reuse their results across a blocking call.) Each goroutine has its own C++ exception-handling state, so a goroutine
-// may block inside a catch block.
+// optimiser may even reuse their results across a blocking call.) Each goroutine has its own C++
+// exception-handling state, so a goroutine may block inside a catch block.
 #pragma once
 
 #include <cstddef>

@@ -44,18 +44,18 @@ namespace gocxx {
 namespace detail {
 
 template <class C>
-concept RecvableChan = requires { typename std::remove_cvref_t<C>::value_type; } &&
-                       (std::is_same_v<std::remove_cvref_t<C>,
-                                       Chan<typename std::remove_cvref_t<C>::value_type>> ||
-                        std::is_same_v<std::remove_cvref_t<C>,
-                                       RecvChan<typename std::remove_cvref_t<C>::value_type>>);
+concept RecvableChan = requires {
+  typename std::remove_cvref_t<C>::value_type;
+}
+&&(std::is_same_v<std::remove_cvref_t<C>, Chan<typename std::remove_cvref_t<C>::value_type>> ||
+   std::is_same_v<std::remove_cvref_t<C>, RecvChan<typename std::remove_cvref_t<C>::value_type>>);
 
 template <class C>
-concept SendableChan = requires { typename std::remove_cvref_t<C>::value_type; } &&
-                       (std::is_same_v<std::remove_cvref_t<C>,
-                                       Chan<typename std::remove_cvref_t<C>::value_type>> ||
-                        std::is_same_v<std::remove_cvref_t<C>,
-                                       SendChan<typename std::remove_cvref_t<C>::value_type>>);
+concept SendableChan = requires {
+  typename std::remove_cvref_t<C>::value_type;
+}
+&&(std::is_same_v<std::remove_cvref_t<C>, Chan<typename std::remove_cvref_t<C>::value_type>> ||
+   std::is_same_v<std::remove_cvref_t<C>, SendChan<typename std::remove_cvref_t<C>::value_type>>);
 
 // A case keeps its channel alive only when it was built from a temporary handle;
 // an lvalue handle outlives the select expression it is used in.
@@ -171,7 +171,7 @@ template <detail::RecvableChan C>
 
 // <-ch with a handler taking std::optional<T>.
 template <detail::RecvableChan C, class H>
-  requires std::invocable<H&, std::optional<typename std::remove_cvref_t<C>::value_type>>
+requires std::invocable<H&, std::optional<typename std::remove_cvref_t<C>::value_type>>
 [[nodiscard]] auto recv(C&& ch, H&& handler) {
   using T = typename std::remove_cvref_t<C>::value_type;
   return RecvCase<T, std::decay_t<H>>(std::forward<C>(ch), std::forward<H>(handler));
@@ -179,8 +179,9 @@ template <detail::RecvableChan C, class H>
 
 // ch <- value.
 template <detail::SendableChan C, class V>
-  requires std::constructible_from<typename std::remove_cvref_t<C>::value_type, V&&>
-[[nodiscard]] auto send(C&& ch, V&& value) {
+requires std::constructible_from<typename std::remove_cvref_t<C>::value_type,
+                                 V &&> [[nodiscard]] auto
+send(C&& ch, V&& value) {
   using T = typename std::remove_cvref_t<C>::value_type;
   return SendCase<T, detail::NoHandler>(std::forward<C>(ch), std::forward<V>(value),
                                         detail::NoHandler{});
@@ -188,18 +189,20 @@ template <detail::SendableChan C, class V>
 
 // ch <- value, then handler().
 template <detail::SendableChan C, class V, class H>
-  requires std::constructible_from<typename std::remove_cvref_t<C>::value_type, V&&> &&
-           std::invocable<H&>
-[[nodiscard]] auto send(C&& ch, V&& value, H&& handler) {
+requires std::constructible_from<typename std::remove_cvref_t<C>::value_type, V &&>&&
+    std::invocable<H&> [[nodiscard]] auto
+    send(C&& ch, V&& value, H&& handler) {
   using T = typename std::remove_cvref_t<C>::value_type;
   return SendCase<T, std::decay_t<H>>(std::forward<C>(ch), std::forward<V>(value),
                                       std::forward<H>(handler));
 }
 
-[[nodiscard]] inline auto default_case() { return DefaultCase<detail::NoHandler>(detail::NoHandler{}); }
+[[nodiscard]] inline auto default_case() {
+  return DefaultCase<detail::NoHandler>(detail::NoHandler{});
+}
 
 template <class H>
-  requires std::invocable<H&>
+requires std::invocable<H&>
 [[nodiscard]] auto default_case(H&& handler) {
   return DefaultCase<std::decay_t<H>>(std::forward<H>(handler));
 }
@@ -221,8 +224,7 @@ void complete_case(int index, bool ok, std::index_sequence<I...>, Cases&... case
 
 // The static select: returns the index of the case that ran.
 template <class... Cases>
-  requires(sizeof...(Cases) > 0)
-int select(Cases&&... cases) {
+requires(sizeof...(Cases) > 0) int select(Cases&&... cases) {
   static_assert((0 + ... + detail::IsDefaultCase<std::remove_cvref_t<Cases>>::value) <= 1,
                 "select: multiple default cases");
   detail::CaseRef refs[] = {cases.ref()...};
@@ -235,11 +237,11 @@ int select(Cases&&... cases) {
 class SelectCase {
  public:
   template <class Case>
-    requires requires(Case& c) {
-      c.ref();
-      c.complete(true);
-      c.own();
-    }
+  requires requires(Case& c) {
+    c.ref();
+    c.complete(true);
+    c.own();
+  }
   SelectCase(Case&& c)  // NOLINT(google-explicit-constructor): reads like Go's SelectCase
       : impl_(std::make_unique<Model<std::remove_cvref_t<Case>>>(std::forward<Case>(c))) {
     impl_->own();
@@ -279,6 +281,8 @@ class SelectCase {
 // The dynamic select (Go's reflect.Select). More than one default case throws
 // Panic("reflect.Select: multiple default cases"); an empty list blocks forever.
 int select(std::span<SelectCase> cases);
-inline int select(std::vector<SelectCase>& cases) { return select(std::span<SelectCase>(cases)); }
+inline int select(std::vector<SelectCase>& cases) {
+  return select(std::span<SelectCase>(cases));
+}
 
 }  // namespace gocxx

@@ -56,7 +56,9 @@ __attribute__((noinline)) void start_goroutine(void* g, const TaskOps* ops) {
   rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0));
 }
 
-void discard_goroutine(void* g) noexcept { rt::discard_g(static_cast<rt::G*>(g)); }
+void discard_goroutine(void* g) noexcept {
+  rt::discard_g(static_cast<rt::G*>(g));
+}
 
 void run_main(void (*fn)(void*), void* arg) {
   struct Main {
@@ -80,7 +82,9 @@ void run_main(void (*fn)(void*), void* arg) {
   rt::sema_acquire(&main.done, "chan receive");
 }
 
-void fatal(const char* msg) noexcept { rt::fatal(msg); }
+void fatal(const char* msg) noexcept {
+  rt::fatal(msg);
+}
 
 BlockingRegion::BlockingRegion() noexcept : active_(rt::enter_blocking()) {}
 BlockingRegion::~BlockingRegion() {
@@ -97,23 +101,37 @@ int gomaxprocs(int n) {
   return rt::set_gomaxprocs(n);
 }
 
-int num_cpu() { return rt::num_cpu_impl(); }
+int num_cpu() {
+  return rt::num_cpu_impl();
+}
 
-int64_t num_goroutine() { return rt::count_goroutines(); }
+int64_t num_goroutine() {
+  return rt::count_goroutines();
+}
 
-void gosched() { rt::gosched_impl(); }
+void gosched() {
+  rt::gosched_impl();
+}
 
-void goexit() { rt::goexit_impl(); }
+void goexit() {
+  rt::goexit_impl();
+}
 
 uint64_t goroutine_id() {
   rt::G* g = rt::current_g();
   return g->kind == rt::G::Kind::goroutine ? static_cast<uint64_t>(g->id) : 0;
 }
 
-void lock_os_thread() { rt::lock_thread(); }
-void unlock_os_thread() { rt::unlock_thread(); }
+void lock_os_thread() {
+  rt::lock_thread();
+}
+void unlock_os_thread() {
+  rt::unlock_thread();
+}
 
-std::string stack(bool all) { return rt::traceback(all, rt::current_g(), 1); }
+std::string stack(bool all) {
+  return rt::traceback(all, rt::current_g(), 1);
+}
 
 void set_spawn_policy(SpawnPolicy policy) {
   rt::ensure_started();
@@ -126,7 +144,11 @@ SpawnPolicy spawn_policy() {
                                               : SpawnPolicy::parent_first;
 }
 
-void set_stack_size(std::size_t bytes) { rt::stack_set_default_size(bytes); }
-std::size_t stack_size() { return rt::stack_default_size(); }
+void set_stack_size(std::size_t bytes) {
+  rt::stack_set_default_size(bytes);
+}
+std::size_t stack_size() {
+  return rt::stack_default_size();
+}
 
 }  // namespace gocxx::runtime

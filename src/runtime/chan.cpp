@@ -21,11 +21,15 @@ namespace gocxx::rt {
   fatal("runtime: a goroutine blocked forever was woken");
 }
 
-[[noreturn]] void panic_send_on_closed() { throw Panic("send on closed channel"); }
+[[noreturn]] void panic_send_on_closed() {
+  throw Panic("send on closed channel");
+}
 
 namespace {
 
-void unlock_chan(G* /*g*/, void* arg) { static_cast<detail::ChanCore*>(arg)->unlock(); }
+void unlock_chan(G* /*g*/, void* arg) {
+  static_cast<detail::ChanCore*>(arg)->unlock();
+}
 
 constexpr std::size_t kMaxChanBytes = std::size_t{1} << 40;
 
@@ -46,7 +50,7 @@ ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity) {
   std::size_t align = std::max(alignof(ChanCore), ops->align);
   std::size_t header = (sizeof(ChanCore) + align - 1) / align * align;
   std::size_t bytes = header + static_cast<std::size_t>(capacity) * stride;
-  void* mem = ::operator new(bytes, std::align_val_t{align});
+  void* mem = ::operator new (bytes, std::align_val_t{align});
   auto* c = ::new (mem) ChanCore;
   c->ops = ops;
   c->capacity = capacity;
@@ -55,7 +59,9 @@ ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity) {
   return c;
 }
 
-void chan_retain(ChanCore* c) noexcept { c->refs.fetch_add(1, std::memory_order_relaxed); }
+void chan_retain(ChanCore* c) noexcept {
+  c->refs.fetch_add(1, std::memory_order_relaxed);
+}
 
 void chan_release(ChanCore* c) noexcept {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
@@ -68,7 +74,7 @@ void chan_release(ChanCore* c) noexcept {
   }
   std::size_t align = std::max(alignof(ChanCore), c->ops->align);
   c->~ChanCore();
-  ::operator delete(static_cast<void*>(c), std::align_val_t{align});
+  ::operator delete (static_cast<void*>(c), std::align_val_t{align});
 }
 
 namespace {
@@ -157,11 +163,19 @@ TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
 
 }  // namespace
 
-void chan_send(ChanCore* c, void* src) { send_impl(c, src, true); }
-bool chan_try_send(ChanCore* c, void* src) { return send_impl(c, src, false); }
+void chan_send(ChanCore* c, void* src) {
+  send_impl(c, src, true);
+}
+bool chan_try_send(ChanCore* c, void* src) {
+  return send_impl(c, src, false);
+}
 
-bool chan_recv(ChanCore* c, void* dst) { return recv_impl(c, dst, true) == TryRecv::received; }
-TryRecv chan_try_recv(ChanCore* c, void* dst) { return recv_impl(c, dst, false); }
+bool chan_recv(ChanCore* c, void* dst) {
+  return recv_impl(c, dst, true) == TryRecv::received;
+}
+TryRecv chan_try_recv(ChanCore* c, void* dst) {
+  return recv_impl(c, dst, false);
+}
 
 void chan_close(ChanCore* c) {
   if (c == nullptr) throw Panic("close of nil channel");
@@ -190,6 +204,8 @@ std::int64_t chan_len(const ChanCore* c) noexcept {
   return c == nullptr ? 0 : c->qcount.load(std::memory_order_relaxed);
 }
 
-std::int64_t chan_cap(const ChanCore* c) noexcept { return c == nullptr ? 0 : c->capacity; }
+std::int64_t chan_cap(const ChanCore* c) noexcept {
+  return c == nullptr ? 0 : c->capacity;
+}
 
 }  // namespace gocxx::detail

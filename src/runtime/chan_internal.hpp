@@ -142,12 +142,24 @@ class ChanCore {
       return;
     }
     switch (ops->size) {  // constant-size copies compile to a load and a store
-      case 1: std::memcpy(dst, src, 1); break;
-      case 2: std::memcpy(dst, src, 2); break;
-      case 4: std::memcpy(dst, src, 4); break;
-      case 8: std::memcpy(dst, src, 8); break;
-      case 16: std::memcpy(dst, src, 16); break;
-      default: std::memcpy(dst, src, ops->size); break;
+      case 1:
+        std::memcpy(dst, src, 1);
+        break;
+      case 2:
+        std::memcpy(dst, src, 2);
+        break;
+      case 4:
+        std::memcpy(dst, src, 4);
+        break;
+      case 8:
+        std::memcpy(dst, src, 8);
+        break;
+      case 16:
+        std::memcpy(dst, src, 16);
+        break;
+      default:
+        std::memcpy(dst, src, ops->size);
+        break;
     }
   }
   // Moves a buffered element out and ends its lifetime in the buffer.

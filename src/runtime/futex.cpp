@@ -16,8 +16,8 @@ void futex_wait(std::atomic<uint32_t>* word, uint32_t expected,
 }
 
 void futex_wake(std::atomic<uint32_t>* word, int count) noexcept {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, count, nullptr,
-          nullptr, 0);
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr,
+          0);
 }
 
 }  // namespace gocxx::rt

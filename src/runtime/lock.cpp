@@ -12,9 +12,8 @@ void Lock::lock_slow() noexcept {
   for (int round = 0, pauses = 1; round < 12; ++round, pauses = pauses < 64 ? pauses * 2 : 64) {
     for (int i = 0; i < pauses; ++i) cpu_relax();
     uint32_t s = state_.load(std::memory_order_relaxed);
-    if (s == kUnlocked &&
-        state_.compare_exchange_weak(s, kLocked, std::memory_order_acquire,
-                                     std::memory_order_relaxed)) {
+    if (s == kUnlocked && state_.compare_exchange_weak(s, kLocked, std::memory_order_acquire,
+                                                       std::memory_order_relaxed)) {
       return;
     }
   }

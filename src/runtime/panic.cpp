@@ -56,8 +56,9 @@ bool show_runtime_frames() {
 
 bool is_runtime_frame(const std::string& fn) {
   static const char* const kPrefixes[] = {
-      "gocxx::rt::",  "gocxx::detail::", "gocxx::run<", "gocxx::go<", "gocxx::blocking<",
-      "gocxx::sync::WaitGroup::go<", "std::__invoke", "std::invoke<",
+      "gocxx::rt::",   "gocxx::detail::",  "gocxx::run<",
+      "gocxx::go<",    "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
+      "std::__invoke", "std::invoke<",
   };
   for (const char* p : kPrefixes) {
     if (fn.rfind(p, 0) == 0) return true;
@@ -91,8 +92,8 @@ bool frame_is(void* pc, const char* fragment) {
 
 void append_header(std::string& out, const G* g, const char* status) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s]:\n",
-                static_cast<unsigned long long>(g->id), status);
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s]:\n", static_cast<unsigned long long>(g->id),
+                status);
   out += buf;
 }
 
@@ -152,8 +153,7 @@ bool want_all_goroutines() {
   const char* env = std::getenv("GOTRACEBACK");
   if (env == nullptr) return false;
   return std::strcmp(env, "all") == 0 || std::strcmp(env, "system") == 0 ||
-         std::strcmp(env, "crash") == 0 || std::strcmp(env, "1") == 0 ||
-         std::strcmp(env, "2") == 0;
+         std::strcmp(env, "crash") == 0 || std::strcmp(env, "1") == 0 || std::strcmp(env, "2") == 0;
 }
 
 bool want_no_traceback() {
@@ -222,7 +222,8 @@ void on_terminate() noexcept {
 void on_segv(int sig, siginfo_t* info, void* uctx) {
   M* m = current_m();
   G* g = m != nullptr ? m->curg : nullptr;
-  if (g != nullptr && g->kind == G::Kind::goroutine && stack_guard_contains(g->stack, info->si_addr)) {
+  if (g != nullptr && g->kind == G::Kind::goroutine &&
+      stack_guard_contains(g->stack, info->si_addr)) {
     char buf[160];
     int n = std::snprintf(buf, sizeof buf,
                           "runtime: goroutine stack exceeds %zu-byte limit\n"
@@ -248,13 +249,17 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
 
 const char* status_string(const G* g) noexcept {
   switch (g->status.load(std::memory_order_relaxed)) {
-    case GStatus::idle: return "idle";
-    case GStatus::runnable: return "runnable";
-    case GStatus::running: return "running";
-    case GStatus::syscall: return "syscall";
-    case GStatus::dead: return "dead";
-    case GStatus::waiting:
-    {
+    case GStatus::idle:
+      return "idle";
+    case GStatus::runnable:
+      return "runnable";
+    case GStatus::running:
+      return "running";
+    case GStatus::syscall:
+      return "syscall";
+    case GStatus::dead:
+      return "dead";
+    case GStatus::waiting: {
       const char* reason = g->wait_reason;
       return reason != nullptr && *reason != '\0' ? reason : "waiting";
     }

@@ -45,7 +45,7 @@ void free_g(G* g, P* p);
 namespace {
 
 constexpr std::uint64_t kGlobalQueuePollTicks = 61;  // Go's fairness tick
-constexpr std::int64_t kStarveTimeNs = 10'000'000;  // Go's scheduling quantum
+constexpr std::int64_t kStarveTimeNs = 10'000'000;   // Go's scheduling quantum
 constexpr std::uint64_t kStarveCheckTicks = 64;      // read the clock every 64th call
 constexpr std::uint32_t kMaxRunnextStreak = 32;
 constexpr int kStealRounds = 4;
@@ -178,9 +178,8 @@ void runq_put(P* p, G* g, bool next) noexcept {
 
 G* runq_take_runnext(P* p) noexcept {
   G* g = p->runnext.load(std::memory_order_relaxed);
-  if (g != nullptr &&
-      p->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acquire,
-                                         std::memory_order_relaxed)) {
+  if (g != nullptr && p->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acquire,
+                                                         std::memory_order_relaxed)) {
     return g;
   }
   return nullptr;
@@ -233,7 +232,7 @@ G* runq_get(P* p) noexcept {
   }
   p->runnext_streak = 0;
   G* g = sched().spawn_policy.load(std::memory_order_relaxed) == 0 ? p->runq.pop_tail()
-                                                                     : runq_take_head(p);
+                                                                   : runq_take_head(p);
   if (g == nullptr) g = runq_take_runnext(p);
   return g;
 }
@@ -452,8 +451,7 @@ G* steal_work(M* m, P* p) {
     for (int i = 0, idx = start; i < n; ++i, idx = (idx + stride) % n) {
       P* victim = s.allp[idx];
       if (victim == p || victim == nullptr) continue;
-      if (victim->status.load(std::memory_order_relaxed) == PStatus::idle &&
-          victim->runq.empty()) {
+      if (victim->status.load(std::memory_order_relaxed) == PStatus::idle && victim->runq.empty()) {
         continue;
       }
       if (G* g = steal_from(p, victim, last)) return g;
@@ -515,8 +513,8 @@ P* recheck_after_spinning() {
   int n = std::min(s.gomaxprocs.load(), s.nallp.load(std::memory_order_acquire));
   for (int i = 0; i < n && !work; ++i) {
     P* p = s.allp[i];
-    work = p != nullptr &&
-           (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr);
+    work =
+        p != nullptr && (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr);
   }
   if (!work) return nullptr;
   LockGuard guard(s.lock);
@@ -606,7 +604,9 @@ void prepare_to_run(G* g, P* p) {
 // Switching.
 // ---------------------------------------------------------------------------
 
-void save_eh(M* m, G* g) noexcept { std::memcpy(&g->eh, m->eh_globals, sizeof(EhState)); }
+void save_eh(M* m, G* g) noexcept {
+  std::memcpy(&g->eh, m->eh_globals, sizeof(EhState));
+}
 void restore_eh(M* m, const G* g) noexcept {
   std::memcpy(m->eh_globals, &g->eh, sizeof(EhState));
 }
@@ -828,7 +828,6 @@ __attribute__((noinline)) G* current_g() noexcept {
   return tls_thread_g;
 }
 
-
 // ---------------------------------------------------------------------------
 // Park and ready.
 // ---------------------------------------------------------------------------
@@ -982,7 +981,7 @@ G* alloc_g(P* p) {
 
 void release_task(G* g) noexcept {
   if (g->task_heap != nullptr) {
-    ::operator delete(g->task_heap, std::align_val_t{alignof(std::max_align_t)});
+    ::operator delete (g->task_heap, std::align_val_t{alignof(std::max_align_t)});
     g->task_heap = nullptr;
   }
   g->task = nullptr;
@@ -1077,8 +1076,8 @@ G* new_g(std::size_t task_size, std::size_t task_align, void** storage) {
   if (task_size <= kInlineTaskSize && task_align <= 16) {
     g->task = g->task_inline;
   } else {
-    g->task_heap = ::operator new(task_size, std::align_val_t{std::max(task_align,
-                                                                       alignof(std::max_align_t))});
+    g->task_heap = ::operator new (
+        task_size, std::align_val_t{std::max(task_align, alignof(std::max_align_t))});
     g->task = g->task_heap;
   }
   *storage = g->task;
@@ -1106,8 +1105,8 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
     s.goroutines_no_p.fetch_add(1, std::memory_order_relaxed);
   }
   bool migrate = s.migrate_every_switch.load(std::memory_order_relaxed);
-  if (p != nullptr && self->kind == G::Kind::goroutine && self->locked_m == nullptr &&
-      !migrate && s.spawn_policy.load(std::memory_order_relaxed) == 0 &&
+  if (p != nullptr && self->kind == G::Kind::goroutine && self->locked_m == nullptr && !migrate &&
+      s.spawn_policy.load(std::memory_order_relaxed) == 0 &&
       p->id < s.gomaxprocs.load(std::memory_order_relaxed)) {
     // Child first: run the child now; the parent's continuation goes to the tail
     // of this processor's deque, where a thief may take it (the seed's rule 1).

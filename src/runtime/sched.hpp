@@ -84,10 +84,10 @@ struct G {
   Racy<const char*> wait_reason = "";
 
   // --- scheduling ---
-  G* sched_link = nullptr;                  // global queue, free lists, batches
-  M* locked_m = nullptr;                    // lock_os_thread
+  G* sched_link = nullptr;  // global queue, free lists, batches
+  M* locked_m = nullptr;    // lock_os_thread
   int lock_count = 0;
-  M* avoid_m = nullptr;                     // debug migration mode
+  M* avoid_m = nullptr;  // debug migration mode
 
   // --- waiting ---
   std::atomic<std::uint32_t> select_done{0};  // a waker claims a parked select once
@@ -106,8 +106,8 @@ struct G {
 
 struct M {
   int id = 0;
-  G g0;                // this thread's own stack, where the scheduler loop runs
-  G* curg = nullptr;   // the context running on this M (&g0 while scheduling)
+  G g0;               // this thread's own stack, where the scheduler loop runs
+  G* curg = nullptr;  // the context running on this M (&g0 while scheduling)
   P* p = nullptr;
   P* nextp = nullptr;  // handed over by whoever woke us
   G* nextg = nullptr;  // a locked goroutine handed to its M together with nextp
@@ -181,7 +181,9 @@ struct Sched {
 // All scheduler state: constant-initialised, never destroyed (goroutines may still be
 // running while static destructors run at exit).
 extern Sched g_sched;
-inline Sched& sched() noexcept { return g_sched; }
+inline Sched& sched() noexcept {
+  return g_sched;
+}
 void ensure_started() noexcept;
 
 // The running context: the goroutine (or g0) on an M, or the plain thread's stand-in.

@@ -15,9 +15,9 @@
 
 #include "chan_internal.hpp"
 #include "gocxx/errors.hpp"
+#include "gocxx/select.hpp"
 #include "panic.hpp"
 #include "sanitizers.hpp"
-#include "gocxx/select.hpp"
 
 namespace gocxx::detail {
 
@@ -50,7 +50,9 @@ struct Locked {
   }
 };
 
-void unlock_all(G* /*g*/, void* arg) { static_cast<const Locked*>(arg)->unlock(); }
+void unlock_all(G* /*g*/, void* arg) {
+  static_cast<const Locked*>(arg)->unlock();
+}
 
 enum class Outcome { not_ready, ran, send_on_closed };
 
@@ -101,9 +103,12 @@ SelectResult single_case(const CaseRef& cas, int index, int dflt) {
   }
   if (block) return {index, chan_recv(cas.chan, cas.elem)};
   switch (chan_try_recv(cas.chan, cas.elem)) {
-    case TryRecv::received: return {index, true};
-    case TryRecv::closed: return {index, false};
-    case TryRecv::would_block: break;
+    case TryRecv::received:
+      return {index, true};
+    case TryRecv::closed:
+      return {index, false};
+    case TryRecv::would_block:
+      break;
   }
   return {dflt, false};
 }
@@ -144,13 +149,13 @@ SelectResult select_core(CaseRef* cases, int n) {
   }
   if (norder == 1) return single_case(cases[pollorder[0]], pollorder[0], dflt);
 
-  // 1b. (Not in Go.) An optimistic pass in poll order that locks at most one
-  // channel: look at each channel without its lock; lock one that looks ready and
-  // run its case if it still is. That is the select Go would have run at that
-  // instant: the case is ready, and it is the first ready one in a random order.
-  // If nothing looked ready and no channel's seqlock moved meanwhile, there was an
-  // instant when no case could proceed, so the default case runs without taking any
-  // lock (Go's "atomic snapshot" guarantee for non-blocking selects holds).
+    // 1b. (Not in Go.) An optimistic pass in poll order that locks at most one
+    // channel: look at each channel without its lock; lock one that looks ready and
+    // run its case if it still is. That is the select Go would have run at that
+    // instant: the case is ready, and it is the first ready one in a random order.
+    // If nothing looked ready and no channel's seqlock moved meanwhile, there was an
+    // instant when no case could proceed, so the default case runs without taking any
+    // lock (Go's "atomic snapshot" guarantee for non-blocking selects holds).
 #if !defined(GOCXX_TSAN)
   {
     std::uint64_t inline_seqs[kInlineCases];
@@ -197,9 +202,8 @@ SelectResult select_core(CaseRef* cases, int n) {
 
   // 2. Lock order: by channel address.
   std::copy(pollorder, pollorder + norder, lockorder);
-  std::sort(lockorder, lockorder + norder, [cases](std::uint16_t a, std::uint16_t b) {
-    return cases[a].chan < cases[b].chan;
-  });
+  std::sort(lockorder, lockorder + norder,
+            [cases](std::uint16_t a, std::uint16_t b) { return cases[a].chan < cases[b].chan; });
   Locked locked{cases, lockorder, norder};
   locked.lock();
 
@@ -266,7 +270,9 @@ SelectResult select_core(CaseRef* cases, int n) {
 
 namespace gocxx {
 
-void select() { rt::block_forever("select (no cases)"); }
+void select() {
+  rt::block_forever("select (no cases)");
+}
 
 int select(std::span<SelectCase> cases) {
   if (cases.empty()) select();

@@ -38,15 +38,16 @@ bool can_acquire(std::uint32_t* addr) noexcept {
   auto w = word(addr);
   std::uint32_t v = w.load(std::memory_order_relaxed);
   while (v > 0) {
-    if (w.compare_exchange_weak(v, v - 1, std::memory_order_acquire,
-                                std::memory_order_relaxed)) {
+    if (w.compare_exchange_weak(v, v - 1, std::memory_order_acquire, std::memory_order_relaxed)) {
       return true;
     }
   }
   return false;
 }
 
-void unlock_root(G* /*g*/, void* arg) { static_cast<SemaRoot*>(arg)->lock.unlock(); }
+void unlock_root(G* /*g*/, void* arg) {
+  static_cast<SemaRoot*>(arg)->lock.unlock();
+}
 
 }  // namespace
 

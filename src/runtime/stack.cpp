@@ -67,8 +67,8 @@ struct Pool {
 Pool& pool() noexcept {
   static Pool* p = [] {
     auto* np = new Pool;  // never destroyed: goroutines may outlive static destructors
-    np->default_size.store(round_to_pages(std::max<std::size_t>(initial_default_size(),
-                                                                16 * 1024)));
+    np->default_size.store(
+        round_to_pages(std::max<std::size_t>(initial_default_size(), 16 * 1024)));
     return np;
   }();
   return *p;
@@ -163,7 +163,8 @@ void stack_free(StackCache* cache, Stack s) noexcept {
   LockGuard guard(p.lock);
   p.free.push_back(s);
   if (cache != nullptr) {  // spill half, so alloc/free at the boundary do not thrash
-    for (int i = 0; i < StackCache::kCapacity / 2; ++i) p.free.push_back(cache->items[--cache->count]);
+    for (int i = 0; i < StackCache::kCapacity / 2; ++i)
+      p.free.push_back(cache->items[--cache->count]);
   }
 }
 

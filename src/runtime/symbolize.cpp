@@ -82,8 +82,8 @@ bool symbolize_dwfl(std::uintptr_t addr, Symbol* out) {
     }
   }
   if (out->file.empty()) {
-    const char* modname = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                           nullptr, nullptr);
+    const char* modname =
+        dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
     if (modname != nullptr) out->file = modname;
   }
   return name != nullptr || !out->file.empty();
@@ -128,10 +128,14 @@ std::string die_function_name(Dwarf_Die* die) {
     const char* name = dwarf_diename(&scopes[i]);
     std::string part;
     switch (tag) {
-      case DW_TAG_namespace: part = name != nullptr ? name : "(anonymous namespace)"; break;
+      case DW_TAG_namespace:
+        part = name != nullptr ? name : "(anonymous namespace)";
+        break;
       case DW_TAG_class_type:
       case DW_TAG_structure_type:
-      case DW_TAG_union_type: part = name != nullptr ? name : "{lambda}"; break;
+      case DW_TAG_union_type:
+        part = name != nullptr ? name : "{lambda}";
+        break;
       case DW_TAG_subprogram:
         // A function defined out of line names its declaration (and namespace)
         // through DW_AT_specification: qualify it through that.
@@ -139,7 +143,8 @@ std::string die_function_name(Dwarf_Die* die) {
                                   : std::string(name != nullptr ? name : "?");
         if (!out.empty() && part.rfind(out + "::", 0) == 0) out.clear();
         break;
-      default: continue;
+      default:
+        continue;
     }
     if (!out.empty()) out += "::";
     out += part;
@@ -166,7 +171,8 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
     Dwarf_Die* candidate = nullptr;
     int m = dwarf_getscopes(cu, addr - bias - back, &candidate);
     bool inlined = false;
-    for (int i = 0; i < m && !inlined; ++i) inlined = dwarf_tag(&candidate[i]) == DW_TAG_inlined_subroutine;
+    for (int i = 0; i < m && !inlined; ++i)
+      inlined = dwarf_tag(&candidate[i]) == DW_TAG_inlined_subroutine;
     if (back == 0 || inlined) {
       std::free(scopes);
       scopes = candidate;
@@ -224,7 +230,8 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
 
 // "ns::f(int) const" -> "ns::f": scope names are printed without parameter lists.
 std::string strip_parameters(std::string name) {
-  if (name.size() > 6 && name.compare(name.size() - 6, 6, " const") == 0) name.resize(name.size() - 6);
+  if (name.size() > 6 && name.compare(name.size() - 6, 6, " const") == 0)
+    name.resize(name.size() - 6);
   if (name.empty() || name.back() != ')') return name;
   // A bare "f::operator()" has no parameter list to strip.
   if (name.size() >= 10 && name.compare(name.size() - 10, 10, "operator()") == 0) return name;

@@ -8,9 +8,9 @@
 namespace gocxx::rt {
 
 struct Symbol {
-  std::string function;  // demangled; empty if unknown
-  std::string file;      // source file, or the module when there is no line info
-  int line = 0;          // 0 when unknown
+  std::string function;       // demangled; empty if unknown
+  std::string file;           // source file, or the module when there is no line info
+  int line = 0;               // 0 when unknown
   std::uintptr_t offset = 0;  // pc minus the function's (or the module's) start
 };
 

@@ -14,7 +14,9 @@ using namespace gocxx;
 using gocxx::testing::run_with_procs;
 
 namespace {
-constexpr int scaled(int n) { return rt::kUnderSanitizer ? n / 10 : n; }
+constexpr int scaled(int n) {
+  return rt::kUnderSanitizer ? n / 10 : n;
+}
 
 // Every value v in [0, n) sent exactly once: sum and xor-of-hash both match.
 struct Checksum {

@@ -17,11 +17,17 @@ using gocxx::testing::eventually;
 // --- types --------------------------------------------------------------------
 
 template <class C, class T>
-concept CanSend = requires(C c, T v) { c.send(v); };
+concept CanSend = requires(C c, T v) {
+  c.send(v);
+};
 template <class C>
-concept CanRecv = requires(C c) { c.recv(); };
+concept CanRecv = requires(C c) {
+  c.recv();
+};
 template <class C>
-concept CanClose = requires(C c) { c.close(); };
+concept CanClose = requires(C c) {
+  c.close();
+};
 
 static_assert(CanSend<Chan<int>, int> && CanRecv<Chan<int>> && CanClose<Chan<int>>);
 static_assert(!CanSend<RecvChan<int>, int> && CanRecv<RecvChan<int>> && !CanClose<RecvChan<int>>);
@@ -178,7 +184,8 @@ TEST(Close, WakesBlockedSendersWhichPanic) {
         result.send(p.what());
       }
     });
-    EXPECT_TRUE(eventually([] { return runtime::stack(true).find("[chan send]") != std::string::npos; }));
+    EXPECT_TRUE(
+        eventually([] { return runtime::stack(true).find("[chan send]") != std::string::npos; }));
     ch.close();
     EXPECT_EQ(*result.recv(), "send on closed channel");
   });

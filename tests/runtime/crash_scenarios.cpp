@@ -11,7 +11,9 @@ using namespace gocxx;
 
 namespace {
 
-[[noreturn]] __attribute__((noinline)) void throw_boom() { throw std::runtime_error("boom"); }
+[[noreturn]] __attribute__((noinline)) void throw_boom() {
+  throw std::runtime_error("boom");
+}
 
 // Recurses with a frame the optimiser cannot remove until the stack runs out.
 __attribute__((noinline)) int deep(int n, volatile char* prev) {

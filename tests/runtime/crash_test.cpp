@@ -82,8 +82,9 @@ TEST(StackOverflow, EndsTheProcessWithAClearMessage) {
   if (gocxx::rt::kUnderSanitizer) GTEST_SKIP() << "the sanitizers own SIGSEGV";
   ProcessResult r = scenario("stack-overflow");
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_TRUE(matches(r.err, "runtime: goroutine stack exceeds [0-9]+-byte limit\n"
-                             "fatal error: goroutine [0-9]+ stack overflow\n"))
+  EXPECT_TRUE(matches(r.err,
+                      "runtime: goroutine stack exceeds [0-9]+-byte limit\n"
+                      "fatal error: goroutine [0-9]+ stack overflow\n"))
       << r.err;
 }
 

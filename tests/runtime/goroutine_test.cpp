@@ -59,7 +59,9 @@ TEST(Go, AcceptsLargeCaptures) {
   });
 }
 
-void plain_function(Chan<int> out, int v) { out.send(v * 2); }
+void plain_function(Chan<int> out, int v) {
+  out.send(v * 2);
+}
 
 TEST(Go, AcceptsAPlainFunction) {
   run([] {
@@ -81,7 +83,8 @@ TEST(Run, MayBeCalledFromAGoroutine) {
 
 TEST(Run, TheFirstMainIsGoroutineOne) {
   // A fresh process: the first run()'s main goroutine has id 1 ("goroutine 1").
-  GOCXX_IN_FRESH_PROCESS(EXPECT_EQ(run([] { return static_cast<int>(runtime::goroutine_id()); }), 1));
+  GOCXX_IN_FRESH_PROCESS(
+      EXPECT_EQ(run([] { return static_cast<int>(runtime::goroutine_id()); }), 1));
 }
 
 TEST(Go, GoroutineIdsAreUniqueAndZeroOutside) {
@@ -177,9 +180,8 @@ TEST(Runtime, StackShowsTheCallerAndOtherGoroutines) {
       block.recv();
     });
     started.recv();
-    EXPECT_TRUE(eventually([] {
-      return runtime::stack(true).find("[chan receive]:") != std::string::npos;
-    }));
+    EXPECT_TRUE(eventually(
+        [] { return runtime::stack(true).find("[chan receive]:") != std::string::npos; }));
     std::string mine = runtime::stack(false);
     EXPECT_NE(mine.find("goroutine " + std::to_string(runtime::goroutine_id()) + " [running]:"),
               std::string::npos)

@@ -44,8 +44,12 @@ TEST(Select, ChoosesUniformlyAmongReadyCases) {
   int n2 = 0;
   for (int i = 0; i < 1000; ++i) {
     switch (select(recv(c1), recv(c2))) {
-      case 0: ++n1; break;
-      case 1: ++n2; break;
+      case 0:
+        ++n1;
+        break;
+      case 1:
+        ++n2;
+        break;
     }
   }
   EXPECT_EQ(n1 + n2, 1000);
@@ -169,7 +173,8 @@ TEST(Select, ABlockedSelectIsWokenByClose) {
       int i = select(recv(a, v), recv(b, v));
       result.send(v.has_value() ? 100 : i);
     });
-    EXPECT_TRUE(eventually([] { return runtime::stack(true).find("[select]") != std::string::npos; }));
+    EXPECT_TRUE(
+        eventually([] { return runtime::stack(true).find("[select]") != std::string::npos; }));
     b.close();
     EXPECT_EQ(*result.recv(), 1);
   });
@@ -241,7 +246,8 @@ TEST(Select, AllNilCasesBlockForever) {
       select(recv(nil), send(nil, 1));
       returned = true;
     });
-    EXPECT_TRUE(eventually([] { return runtime::stack(true).find("[select]") != std::string::npos; }));
+    EXPECT_TRUE(
+        eventually([] { return runtime::stack(true).find("[select]") != std::string::npos; }));
     EXPECT_FALSE(returned.load());
   });
 }

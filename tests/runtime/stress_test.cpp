@@ -16,7 +16,9 @@ using namespace gocxx;
 using gocxx::testing::run_with_procs;
 
 namespace {
-constexpr int scaled(int n) { return rt::kUnderSanitizer ? n / 10 : n; }
+constexpr int scaled(int n) {
+  return rt::kUnderSanitizer ? n / 10 : n;
+}
 }  // namespace
 
 TEST(SchedulerStress, ATreeOfSpawnsRunsEveryGoroutineOnce) {
@@ -86,9 +88,15 @@ TEST(SchedulerStress, RandomYieldsAndBlocksUnderChangingGomaxprocs) {
         for (int i = 0; i < kRounds; ++i) {
           long v = static_cast<long>(w) * kRounds + i;
           switch (rng() % 3) {
-            case 0: runtime::gosched(); break;
-            case 1: tokens.send(v); sent.fetch_add(v); continue;
-            default: break;
+            case 0:
+              runtime::gosched();
+              break;
+            case 1:
+              tokens.send(v);
+              sent.fetch_add(v);
+              continue;
+            default:
+              break;
           }
           tokens.send(v);
           sent.fetch_add(v);
