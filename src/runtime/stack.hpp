@@ -22,7 +22,7 @@ struct Stack {
   explicit operator bool() const noexcept { return lo != nullptr; }
 };
 
-inline constexpr std::size_t kStackGuardSize = 64 * 1024;
+inline constexpr std::size_t kStackGuardSize = std::size_t{64} * 1024;
 
 // A processor's private cache of free stacks (no locking: only its owner uses it).
 struct StackCache {
