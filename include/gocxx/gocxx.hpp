@@ -2,7 +2,9 @@
 #pragma once
 
 #include "chan.hpp"     // IWYU pragma: export
+#include "context.hpp"  // IWYU pragma: export
 #include "errors.hpp"   // IWYU pragma: export
 #include "runtime.hpp"  // IWYU pragma: export
 #include "select.hpp"   // IWYU pragma: export
 #include "sync.hpp"     // IWYU pragma: export
+#include "time.hpp"     // IWYU pragma: export

@@ -72,6 +72,7 @@ void chan_release(ChanCore* c) noexcept {
       c->ops->destroy(c->slot(x));
     }
   }
+  if (c->timer != nullptr) rt::timer_release(c->timer);
   std::size_t align = std::max(alignof(ChanCore), c->ops->align);
   c->~ChanCore();
   ::operator delete (static_cast<void*>(c), std::align_val_t{align});
@@ -119,11 +120,13 @@ bool send_impl(ChanCore* c, void* src, bool block) {
   return true;
 }
 
-TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
-  if (c == nullptr) {
-    if (!block) return TryRecv::would_block;
-    rt::block_forever("chan receive (nil chan)");
-  }
+}  // namespace
+}  // namespace gocxx::detail
+
+namespace gocxx::rt {
+
+detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block) {
+  using detail::TryRecv;
   // Fast path: "empty, then closed" (the reverse order races with close).
   if (!block && c->empty()) {
     if (c->closed.load(std::memory_order_acquire) == 0) return TryRecv::would_block;
@@ -138,9 +141,9 @@ TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
     }
   } else if (Sudog* sg = c->sendq.dequeue()) {
     c->recv_from_sender(sg, dst);
-    G* g = rt::complete_wait(sg, true);
+    G* g = complete_wait(sg, true);
     c->unlock();
-    rt::ready(g);
+    ready(g);
     return TryRecv::received;
   }
   if (c->qcount.load(std::memory_order_relaxed) > 0) {
@@ -153,12 +156,35 @@ TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
     return TryRecv::would_block;
   }
   Sudog sg;
-  sg.g = rt::current_g();
+  sg.g = current_g();
   sg.elem = dst;
   sg.c = c;
   c->recvq.enqueue(&sg);
-  rt::park(rt::unlock_chan, c, "chan receive");
+  park(unlock_chan, c, "chan receive");
   return sg.success ? TryRecv::received : TryRecv::closed;
+}
+
+}  // namespace gocxx::rt
+
+namespace gocxx::detail {
+namespace {
+
+TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
+  if (c == nullptr) {
+    if (!block) return TryRecv::would_block;
+    rt::block_forever("chan receive (nil chan)");
+  }
+  if (c->timer == nullptr) return rt::chan_recv_core(c, dst, block);
+  // A timer's channel: run the timer if it is due; while we may block on it, it
+  // must be in a heap (Go 1.23's blockTimerChan).
+  rt::chan_timer_maybe_run(c->timer);
+  if (!block) return rt::chan_recv_core(c, dst, false);
+  rt::chan_timer_block(c->timer);
+  struct Unblock {
+    rt::Timer* t;
+    ~Unblock() { rt::chan_timer_unblock(t); }
+  } unblock{c->timer};
+  return rt::chan_recv_core(c, dst, true);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "gocxx/detail/chan_core.hpp"
 #include "lock.hpp"
 #include "sched.hpp"
+#include "timer.hpp"
 
 namespace gocxx::rt {
 
@@ -107,6 +108,7 @@ class ChanCore {
   std::int64_t sendx = 0;
   std::int64_t recvx = 0;
   std::atomic<std::uint32_t> closed{0};
+  rt::Timer* timer = nullptr;  // time::Timer/Ticker channels: the timer feeding it (owned)
   rt::WaitQ recvq;
   rt::WaitQ sendq;
   rt::Lock mu;
@@ -217,5 +219,8 @@ inline G* complete_wait(Sudog* sg, bool success) noexcept {
 }
 
 [[noreturn]] void block_forever(const char* wait_reason);
+
+// A receive without the timer-channel hooks (which call it themselves).
+detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block);
 [[noreturn]] void panic_send_on_closed();
 }  // namespace gocxx::rt

@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
+#include <climits>
 
 #include <algorithm>
 #include <cstdio>
@@ -44,11 +45,17 @@ void free_g(G* g, P* p);
 
 namespace {
 
+void take_handed_p(M* m);
+bool leave_idle_list(M* m);
+void idle(M* m);
+void run_timers_if_due(TimerHeap* h, std::int64_t now);
+
 constexpr std::uint64_t kGlobalQueuePollTicks = 61;  // Go's fairness tick
 constexpr std::int64_t kStarveTimeNs = 10'000'000;   // Go's scheduling quantum
 constexpr std::uint64_t kStarveCheckTicks = 64;      // read the clock every 64th call
 constexpr std::uint32_t kMaxRunnextStreak = 32;
 constexpr int kStealRounds = 4;
+constexpr std::uint32_t kTimerCheckTicks = 16;  // direct switches between timer checks
 constexpr int kGoidBatch = 16;
 constexpr int kMaxLocalFreeG = 64;
 
@@ -327,9 +334,19 @@ void stopm(M* m, bool add_to_idle) {
     ++s.nmidle;
   }
   for (;;) {
-    if (m->park.load(std::memory_order_acquire) == 1) break;
+    std::uint32_t v = m->park.load(std::memory_order_acquire);
+    if (v == 1) break;
+    if (v == 2) {  // a timer wake-up meant for the timer sleeper we no longer are
+      m->park.compare_exchange_strong(v, 0);
+      continue;
+    }
     futex_wait(&m->park, 0);
   }
+  take_handed_p(m);
+}
+
+// After park == 1: take the P (and goroutine) whoever woke us handed over.
+void take_handed_p(M* m) {
   m->park.store(0, std::memory_order_relaxed);
   P* p = m->nextp;
   m->nextp = nullptr;
@@ -456,6 +473,10 @@ G* steal_work(M* m, P* p) {
       }
       if (G* g = steal_from(p, victim, last)) return g;
     }
+    if (last) {  // timers of idle or busy processors are everyone's business
+      run_all_timers(nanotime());
+      if (G* g = runq_get(p)) return g;
+    }
     if (G* g = global_get(p, m, RunQueue::kCapacity / 2)) return g;
   }
   return nullptr;
@@ -521,14 +542,109 @@ P* recheck_after_spinning() {
   return pidle_get_locked(s);
 }
 
+void run_timers_if_due(TimerHeap* h, std::int64_t now) {
+  std::int64_t min = h->min_when.load(std::memory_order_acquire);
+  if (min != 0 && min <= now) run_timers(h, now);
+}
+
+// The timer sleeper's wait: on the idle list like stopm, but only until the earliest
+// timer, or until timer_added() finds an earlier one. Returns true if the M was
+// handed a P meanwhile.
+bool timer_sleep(M* m) {
+  Sched& s = sched();
+  {
+    LockGuard guard(s.lock);
+    m->idle_link = s.midle;
+    s.midle = m;
+    ++s.nmidle;
+  }
+  s.sleep_until.store(0, std::memory_order_seq_cst);
+  std::int64_t next = next_timer_when();
+  s.sleep_until.store(next == 0 ? INT64_MAX : next, std::memory_order_seq_cst);
+  for (;;) {
+    std::uint32_t v = m->park.load(std::memory_order_acquire);
+    if (v == 1) break;
+    if (v == 2) {
+      if (m->park.compare_exchange_strong(v, 0)) return leave_idle_list(m);
+      continue;
+    }
+    std::int64_t now = nanotime();
+    if (next != 0 && now >= next) return leave_idle_list(m);
+    timespec ts{};
+    if (next != 0) {
+      std::int64_t left = next - now;
+      ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
+    }
+    futex_wait(&m->park, 0, next != 0 ? &ts : nullptr);
+  }
+  take_handed_p(m);
+  return true;
+}
+
+// Leaves the idle list after a timer wake-up, unless startm already took this M
+// off it to hand it a P. Returns true in that case, once the P has arrived.
+bool leave_idle_list(M* m) {
+  Sched& s = sched();
+  {
+    LockGuard guard(s.lock);
+    for (M** link = &s.midle; *link != nullptr; link = &(*link)->idle_link) {
+      if (*link == m) {
+        *link = m->idle_link;
+        --s.nmidle;
+        return false;
+      }
+    }
+  }
+  while (m->park.load(std::memory_order_acquire) != 1) futex_wait(&m->park, 0);
+  take_handed_p(m);
+  return true;
+}
+
+// An M without a P waits for one. While timers are pending, one idle M (the timer
+// sleeper) waits only until the earliest of them and runs the due ones itself.
+void idle(M* m) {
+  Sched& s = sched();
+  M* expected = nullptr;
+  if (next_timer_when() == 0 || !s.timer_sleeper.compare_exchange_strong(expected, m)) {
+    stopm(m, true);
+    return;
+  }
+  bool got_p = timer_sleep(m);
+  s.timer_sleeper.store(nullptr, std::memory_order_seq_cst);
+  if (got_p) return;
+  // Run the due timers as a spinner, so that the goroutines they ready do not wake
+  // another M: this one is about to look for a P.
+  m->spinning = true;
+  s.nmspinning.fetch_add(1);
+  run_all_timers(nanotime());
+  {
+    LockGuard guard(s.lock);
+    if (P* p = pidle_get_locked(s)) {
+      acquire_p(m, p);
+      return;
+    }
+  }
+  m->spinning = false;
+  s.nmspinning.fetch_sub(1, std::memory_order_seq_cst);
+  if (P* p = recheck_after_spinning()) {
+    acquire_p(m, p);
+    m->spinning = true;
+    s.nmspinning.fetch_add(1);
+  }
+}
+
 // Blocks until it can return a runnable G; the calling M then holds a P.
 G* find_runnable(M* m) {
   Sched& s = sched();
   for (;;) {
     P* p = m->p;
     if (p == nullptr) {
-      stopm(m, true);
+      idle(m);
       continue;
+    }
+    if (p->timers.min_when.load(std::memory_order_acquire) != 0) {
+      run_timers_if_due(&p->timers, nanotime());
     }
     if (p->id >= s.gomaxprocs.load(std::memory_order_relaxed)) {
       retire_p(m);
@@ -571,7 +687,7 @@ G* find_runnable(M* m) {
         continue;
       }
     }
-    stopm(m, true);
+    idle(m);
   }
 }
 
@@ -583,6 +699,13 @@ G* take_local(M* m) {
   Sched& s = sched();
   if (p->id >= s.gomaxprocs.load(std::memory_order_relaxed)) return nullptr;
   if (s.migrate_every_switch.load(std::memory_order_relaxed)) return nullptr;
+  // Due timers run on g0 (find_runnable): a parking goroutine may still hold the
+  // lock of the very channel a timer wants to send to.
+  if (p->timers.min_when.load(std::memory_order_relaxed) != 0 &&
+      ++p->timer_checks % kTimerCheckTicks == 0 &&
+      p->timers.min_when.load(std::memory_order_acquire) <= nanotime()) {
+    return nullptr;
+  }
   if (p->schedtick % kGlobalQueuePollTicks == 0 && !global_empty(s)) {
     if (G* g = global_get(p, m, 1)) return g;
   }
@@ -925,6 +1048,45 @@ void ready_list(G* head) {
   }
   // Wake as many idle processors as there is work for; each spinner wakes the next.
   wakep();
+}
+
+TimerHeap* local_timer_heap() noexcept {
+  ensure_started();
+  M* m = current_m();
+  if (m != nullptr && m->p != nullptr) return &m->p->timers;
+  return &sched().allp[0]->timers;
+}
+
+void timer_added(std::int64_t when) noexcept {
+  Sched& s = sched();
+  full_barrier();  // the heap's new minimum before the sleeper check (timer_sleep's mirror)
+  if (M* sleeper = s.timer_sleeper.load(std::memory_order_seq_cst)) {
+    std::int64_t until = s.sleep_until.load(std::memory_order_seq_cst);
+    if (until == 0 || when < until) {
+      std::uint32_t expected = 0;
+      if (sleeper->park.compare_exchange_strong(expected, 2)) futex_wake(&sleeper->park, 1);
+    }
+    return;
+  }
+  // Nobody sleeps on timers: an idle processor's M will look (and become the sleeper).
+  wakep();
+}
+
+std::int64_t next_timer_when() noexcept {
+  Sched& s = sched();
+  std::int64_t next = 0;
+  int n = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    std::int64_t w = s.allp[i]->timers.min_when.load(std::memory_order_acquire);
+    if (w != 0 && (next == 0 || w < next)) next = w;
+  }
+  return next;
+}
+
+void run_all_timers(std::int64_t now) {
+  Sched& s = sched();
+  int n = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) run_timers_if_due(&s.allp[i]->timers, now);
 }
 
 bool debug_local_queue(std::uint64_t* ids, int max, int* count, std::uint64_t* runnext) {

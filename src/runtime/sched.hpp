@@ -27,6 +27,7 @@
 #include "runq.hpp"
 #include "sanitizers.hpp"
 #include "stack.hpp"
+#include "timer.hpp"
 
 namespace gocxx::rt {
 
@@ -95,6 +96,8 @@ struct G {
   std::uint32_t sema_ticket = 0;              // semaphore hand-off
   std::atomic<std::uint32_t> thread_wake{0};  // Kind::thread: 0 waiting, 1 woken, 2 asleep
 
+  Timer* sleep_timer = nullptr;  // time::sleep's timer, made on first use
+
   // --- the function the goroutine runs ---
   const detail::TaskOps* task_ops = nullptr;
   void* task = nullptr;
@@ -111,7 +114,7 @@ struct M {
   P* p = nullptr;
   P* nextp = nullptr;  // handed over by whoever woke us
   G* nextg = nullptr;  // a locked goroutine handed to its M together with nextp
-  std::atomic<std::uint32_t> park{0};
+  std::atomic<std::uint32_t> park{0};  // 0 asleep, 1 handed a P, 2 timer wake-up
   bool spinning = false;
   G* locked_g = nullptr;
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
@@ -141,6 +144,8 @@ struct alignas(64) P {
   G* starve_watch = nullptr;  // the deque's head when last checked, and since when
   std::int64_t starve_since_ns = 0;
   StackCache stacks;
+  TimerHeap timers;
+  std::uint32_t timer_checks = 0;
   G* gfree = nullptr;
   int ngfree = 0;
   std::uint64_t goid_next = 0;
@@ -165,6 +170,9 @@ struct Sched {
   std::atomic<int> nallp{0};  // Ps ever created; allp[i] for i < nallp stay valid
   P* allp[kMaxProcs] = {};
   std::atomic<bool> migrate_every_switch{false};
+  // The idle M sleeping until the earliest timer, and until when (0: none).
+  std::atomic<M*> timer_sleeper{nullptr};
+  std::atomic<std::int64_t> sleep_until{0};
 
   Lock gfree_lock;
   G* gfree = nullptr;
@@ -224,6 +232,11 @@ inline std::uint32_t fast_rand_n(std::uint32_t n) noexcept {
 
 // Debugging and tests: the ids in the current processor's deque (head first) and its
 // runnext slot (0 if empty). Returns false outside a processor.
+// The heap new timers go to: the current processor's, else processor 0's.
+TimerHeap* local_timer_heap() noexcept;
+// A timer due at `when` was armed: make sure some M will wake for it.
+void timer_added(std::int64_t when) noexcept;
+
 bool debug_local_queue(std::uint64_t* ids, int max, int* count, std::uint64_t* runnext);
 
 }  // namespace gocxx::rt

@@ -149,13 +149,41 @@ SelectResult select_core(CaseRef* cases, int n) {
   }
   if (norder == 1) return single_case(cases[pollorder[0]], pollorder[0], dflt);
 
-    // 1b. (Not in Go.) An optimistic pass in poll order that locks at most one
-    // channel: look at each channel without its lock; lock one that looks ready and
-    // run its case if it still is. That is the select Go would have run at that
-    // instant: the case is ready, and it is the first ready one in a random order.
-    // If nothing looked ready and no channel's seqlock moved meanwhile, there was an
-    // instant when no case could proceed, so the default case runs without taking any
-    // lock (Go's "atomic snapshot" guarantee for non-blocking selects holds).
+  // Timer channels (Go 1.23): run the ones that are due; while this select may
+  // block, keep them in a timer heap (selectgo's blockTimerChan).
+  struct TimerCases {
+    const CaseRef* cases;
+    const std::uint16_t* order;
+    int n;
+    bool blocked = false;
+    ~TimerCases() {
+      if (!blocked) return;
+      for (int k = 0; k < n; ++k) {
+        if (rt::Timer* t = cases[order[k]].chan->timer) rt::chan_timer_unblock(t);
+      }
+    }
+  } timer_cases{cases, pollorder, norder};
+  bool has_timers = false;
+  for (int k = 0; k < norder; ++k) {
+    if (rt::Timer* t = cases[pollorder[k]].chan->timer) {
+      rt::chan_timer_maybe_run(t);
+      has_timers = true;
+    }
+  }
+  if (has_timers && dflt < 0) {
+    for (int k = 0; k < norder; ++k) {
+      if (rt::Timer* t = cases[pollorder[k]].chan->timer) rt::chan_timer_block(t);
+    }
+    timer_cases.blocked = true;
+  }
+
+  // 1b. (Not in Go.) An optimistic pass in poll order that locks at most one
+  // channel: look at each channel without its lock; lock one that looks ready and
+  // run its case if it still is. That is the select Go would have run at that
+  // instant: the case is ready, and it is the first ready one in a random order.
+  // If nothing looked ready and no channel's seqlock moved meanwhile, there was an
+  // instant when no case could proceed, so the default case runs without taking any
+  // lock (Go's "atomic snapshot" guarantee for non-blocking selects holds).
 #if !defined(GOCXX_TSAN)
   {
     std::uint64_t inline_seqs[kInlineCases];

@@ -1,0 +1,191 @@
+// The time package: sleeping, timers and tickers (Go 1.23+ semantics).
+//
+//   time::sleep(10ms);                                   // parks the goroutine
+//   select(recv(ch, v), recv(time::after(1s), [&](auto) { timed_out = true; }));
+//   auto t = time::new_timer(50ms);  ... t.stop();  t.reset(1s);
+//   for (auto tick = time::tick(100ms);;) { tick.recv(); ... }
+//
+// Durations are any std::chrono::duration (converted to nanoseconds, saturating at
+// the extremes); instants are std::chrono::steady_clock time points. Timers never
+// fire early. As in Go 1.23: after stop() or reset() returns, no value from the
+// previous configuration is received; a timer or ticker nobody references any more
+// is released even if it was never stopped; a ticker drops ticks a slow receiver
+// misses; a timer's channel reports len() and cap() 0. Timer and Ticker are
+// copyable handles to the same timer.
+#pragma once
+
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "chan.hpp"
+#include "errors.hpp"
+
+namespace gocxx::time {
+
+using Duration = std::chrono::nanoseconds;
+using Time = std::chrono::steady_clock::time_point;
+
+namespace detail {
+
+// Any duration as nanoseconds, clamped to the int64 range instead of overflowing.
+template <class Rep, class Period>
+constexpr std::int64_t saturating_ns(std::chrono::duration<Rep, Period> d) {
+  using Wide = std::chrono::duration<long double, std::nano>;
+  long double ns = std::chrono::duration_cast<Wide>(d).count();
+  if (ns >= static_cast<long double>(INT64_MAX)) return INT64_MAX;
+  if (ns <= static_cast<long double>(INT64_MIN)) return INT64_MIN;
+  return static_cast<std::int64_t>(ns);
+}
+
+void sleep_ns(std::int64_t ns);
+
+// A counted reference to a runtime timer.
+class TimerRef {
+ public:
+  TimerRef() noexcept = default;
+  explicit TimerRef(void* adopt) noexcept : t_(adopt) {}
+  TimerRef(const TimerRef& o) noexcept;
+  TimerRef(TimerRef&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
+  TimerRef& operator=(TimerRef o) noexcept {
+    std::swap(t_, o.t_);
+    return *this;
+  }
+  ~TimerRef();
+  void* get() const noexcept { return t_; }
+
+ private:
+  void* t_ = nullptr;
+};
+
+struct ChanTimer {
+  Chan<Time> c;
+  TimerRef ref;
+};
+ChanTimer make_chan_timer(std::int64_t when_ns, std::int64_t period_ns);
+TimerRef make_func_timer(std::int64_t when_ns, std::function<void()> f);
+bool timer_stop(const TimerRef& t, const char* uninitialized_msg);
+bool timer_reset(const TimerRef& t, std::int64_t delay_ns, std::int64_t period_ns,
+                 const char* uninitialized_msg);
+
+}  // namespace detail
+
+// Pauses the calling goroutine (or thread) for at least d. d <= 0 returns at once.
+template <class Rep, class Period>
+void sleep(std::chrono::duration<Rep, Period> d) {
+  detail::sleep_ns(detail::saturating_ns(d));
+}
+
+inline Time now() noexcept {
+  return std::chrono::steady_clock::now();
+}
+inline Duration since(Time t) noexcept {
+  return now() - t;
+}
+inline Duration until(Time t) noexcept {
+  return t - now();
+}
+
+// Go's Duration.String(): "1.5s", "2m3.000000001s", "300ms", "1µs", "0s".
+std::string to_string(Duration d);
+
+class Timer {
+ public:
+  // An uninitialized timer (Go's zero Timer): stop/reset panic.
+  Timer() noexcept = default;
+
+  // Receives the instant the timer was due when it fires; nil for after_func.
+  RecvChan<Time> c;
+
+  // Prevents the timer from firing. Returns true if that stopped a pending timer
+  // (or discarded a value nobody had received); false if it had already fired or
+  // been stopped. For after_func, false means f has been started (stop does not
+  // wait for it).
+  bool stop() { return detail::timer_stop(ref_, "time: Stop called on uninitialized Timer"); }
+
+  // Re-arms the timer to fire after d. Returns what stop() would have.
+  template <class Rep, class Period>
+  bool reset(std::chrono::duration<Rep, Period> d) {
+    return detail::timer_reset(ref_, detail::saturating_ns(d), 0,
+                               "time: Reset called on uninitialized Timer");
+  }
+
+ private:
+  template <class Rep, class Period>
+  friend Timer new_timer(std::chrono::duration<Rep, Period> d);
+  template <class Rep, class Period, class F>
+  friend Timer after_func(std::chrono::duration<Rep, Period> d, F&& f);
+  Timer(RecvChan<Time> ch, detail::TimerRef ref) : c(std::move(ch)), ref_(std::move(ref)) {}
+
+  detail::TimerRef ref_;
+};
+
+class Ticker {
+ public:
+  Ticker() noexcept = default;
+
+  // Receives the instant of each tick; ticks a slow receiver misses are dropped.
+  RecvChan<Time> c;
+
+  // Stops the ticks. No tick is received after it returns.
+  void stop() { detail::timer_stop(ref_, nullptr); }
+
+  // Stops and restarts the ticker with period d (> 0, else Go's panic).
+  template <class Rep, class Period>
+  void reset(std::chrono::duration<Rep, Period> d) {
+    std::int64_t ns = detail::saturating_ns(d);
+    if (ns <= 0) throw Panic("non-positive interval for Ticker.Reset");
+    detail::timer_reset(ref_, ns, ns, "time: Reset called on uninitialized Ticker");
+  }
+
+ private:
+  template <class Rep, class Period>
+  friend Ticker new_ticker(std::chrono::duration<Rep, Period> d);
+  Ticker(RecvChan<Time> ch, detail::TimerRef ref) : c(std::move(ch)), ref_(std::move(ref)) {}
+
+  detail::TimerRef ref_;
+};
+
+// A timer that sends the current time on its channel after d.
+template <class Rep, class Period>
+Timer new_timer(std::chrono::duration<Rep, Period> d) {
+  std::int64_t ns = detail::saturating_ns(d);
+  detail::ChanTimer t = detail::make_chan_timer(ns, 0);
+  return Timer(std::move(t.c), std::move(t.ref));
+}
+
+// new_timer(d).c
+template <class Rep, class Period>
+RecvChan<Time> after(std::chrono::duration<Rep, Period> d) {
+  return new_timer(d).c;
+}
+
+// Calls f in its own goroutine after d. The returned Timer's c is nil.
+template <class Rep, class Period, class F>
+Timer after_func(std::chrono::duration<Rep, Period> d, F&& f) {
+  detail::TimerRef ref =
+      detail::make_func_timer(detail::saturating_ns(d), std::function<void()>(std::forward<F>(f)));
+  return Timer(RecvChan<Time>(), std::move(ref));
+}
+
+// A ticker with period d (> 0, else panic "non-positive interval for NewTicker").
+template <class Rep, class Period>
+Ticker new_ticker(std::chrono::duration<Rep, Period> d) {
+  std::int64_t ns = detail::saturating_ns(d);
+  if (ns <= 0) throw Panic("non-positive interval for NewTicker");
+  detail::ChanTimer t = detail::make_chan_timer(ns, ns);
+  return Ticker(std::move(t.c), std::move(t.ref));
+}
+
+// new_ticker(d).c, or a nil channel when d <= 0 (Go's time.Tick).
+template <class Rep, class Period>
+RecvChan<Time> tick(std::chrono::duration<Rep, Period> d) {
+  if (detail::saturating_ns(d) <= 0) return RecvChan<Time>();
+  return new_ticker(d).c;
+}
+
+}  // namespace gocxx::time

@@ -1,0 +1,285 @@
+#include "timer.hpp"
+
+#include <time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <utility>
+
+#include "chan_internal.hpp"
+#include "sched.hpp"
+
+namespace gocxx::rt {
+
+std::int64_t nanotime() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::int64_t deadline_after(std::int64_t d) noexcept {
+  std::int64_t now = nanotime();
+  if (d <= 0) return now;
+  if (d > INT64_MAX - now) return INT64_MAX;
+  return now + d;
+}
+
+void timer_retain(Timer* t) noexcept {
+  t->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void timer_release(Timer* t) noexcept {
+  if (t->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (t->destroy_arg != nullptr) t->destroy_arg(t->arg);
+  delete t;
+}
+
+namespace {
+
+// --- the 4-ary heap (heap.mu held) ---------------------------------------------
+
+constexpr std::size_t kArity = 4;
+
+void heap_place(TimerHeap* h, std::size_t i, Timer* t) noexcept {
+  h->heap[i] = t;
+  t->heap_index = static_cast<int>(i);
+}
+
+void sift_up(TimerHeap* h, std::size_t i) noexcept {
+  Timer* t = h->heap[i];
+  while (i > 0) {
+    std::size_t parent = (i - 1) / kArity;
+    if (h->heap[parent]->heap_when <= t->heap_when) break;
+    heap_place(h, i, h->heap[parent]);
+    i = parent;
+  }
+  heap_place(h, i, t);
+}
+
+void sift_down(TimerHeap* h, std::size_t i) noexcept {
+  std::size_t n = h->heap.size();
+  Timer* t = h->heap[i];
+  for (;;) {
+    std::size_t first = i * kArity + 1;
+    if (first >= n) break;
+    std::size_t best = first;
+    for (std::size_t c = first + 1; c < first + kArity && c < n; ++c) {
+      if (h->heap[c]->heap_when < h->heap[best]->heap_when) best = c;
+    }
+    if (h->heap[best]->heap_when >= t->heap_when) break;
+    heap_place(h, i, h->heap[best]);
+    i = best;
+  }
+  heap_place(h, i, t);
+}
+
+void publish_min(TimerHeap* h) noexcept {
+  h->min_when.store(h->heap.empty() ? 0 : h->heap[0]->heap_when, std::memory_order_release);
+}
+
+void heap_erase_at(TimerHeap* h, std::size_t i) noexcept {
+  Timer* last = h->heap.back();
+  h->heap.pop_back();
+  if (i < h->heap.size()) {
+    heap_place(h, i, last);
+    sift_up(h, i);
+    sift_down(h, static_cast<std::size_t>(last->heap_index));
+  }
+  publish_min(h);
+}
+
+// --- a timer's place in a heap (t->mu held) ---------------------------------------
+
+// Removes t from its heap, if it is in one.
+void heap_remove(Timer* t) noexcept {
+  TimerHeap* h = t->heap.load(std::memory_order_acquire);
+  if (h == nullptr) return;
+  bool removed = false;
+  {
+    LockGuard guard(h->mu);
+    if (t->heap.load(std::memory_order_relaxed) == h) {  // not popped meanwhile
+      heap_erase_at(h, static_cast<std::size_t>(t->heap_index));
+      t->heap.store(nullptr, std::memory_order_release);
+      t->heap_index = -1;
+      removed = true;
+    }
+  }
+  if (removed) timer_release(t);  // the heap's reference
+}
+
+// Puts t in a heap at t->when, or moves it there if it already is in one.
+void heap_set(Timer* t) noexcept {
+  TimerHeap* h = t->heap.load(std::memory_order_acquire);
+  if (h != nullptr) {
+    LockGuard guard(h->mu);
+    if (t->heap.load(std::memory_order_relaxed) == h) {
+      t->heap_when = t->when;
+      auto i = static_cast<std::size_t>(t->heap_index);
+      sift_up(h, i);
+      sift_down(h, static_cast<std::size_t>(t->heap_index));
+      publish_min(h);
+      timer_added(t->when);
+      return;
+    }
+  }
+  h = local_timer_heap();
+  timer_retain(t);  // the heap's reference
+  {
+    LockGuard guard(h->mu);
+    t->heap_when = t->when;
+    h->heap.push_back(t);
+    t->heap_index = static_cast<int>(h->heap.size() - 1);
+    sift_up(h, h->heap.size() - 1);
+    t->heap.store(h, std::memory_order_release);
+    publish_min(h);
+  }
+  timer_added(t->when);
+}
+
+// Whether t needs a heap: function and sleep timers always; channel timers only
+// while a receiver is blocked on the channel (Go 1.23).
+bool wants_heap(const Timer* t) noexcept {
+  return t->when > 0 && (!t->is_chan() || t->blocked > 0);
+}
+
+// Discards a value sitting in a channel timer's buffer.
+bool drain(Timer* t) {
+  detail::ElemSlot<std::chrono::steady_clock::time_point> slot;
+  return chan_recv_core(t->chan, slot.raw(), false) == detail::TryRecv::received;
+}
+
+// Fires t, due at t->when, now. t->mu held on entry; released on return.
+void fire_locked(Timer* t, std::int64_t now) {
+  std::int64_t due = t->when;
+  if (t->period > 0) {
+    // Missed ticks are skipped, not queued: the next tick is the first one after now.
+    std::int64_t missed = (now - due) / t->period;
+    std::int64_t next = due + t->period * (missed + 1);
+    t->when = next <= 0 ? INT64_MAX : next;  // overflow: never again
+    if (wants_heap(t)) heap_set(t);
+  } else {
+    t->when = 0;
+  }
+  if (t->is_chan()) {
+    t->fn(t, t->arg, due);  // under mu: orders the send against stop/reset
+    t->mu.unlock();
+  } else {
+    t->mu.unlock();
+    t->fn(t, t->arg, due);
+  }
+}
+
+// Fires a timer just popped from a heap, unless it was changed since.
+void fire_popped(Timer* t, std::int64_t now) {
+  t->mu.lock();
+  if (t->heap.load(std::memory_order_acquire) != nullptr || t->when == 0 || t->when > now) {
+    t->mu.unlock();  // stopped, reset, or re-added after we popped it
+    return;
+  }
+  fire_locked(t, now);
+}
+
+}  // namespace
+
+bool timer_modify(Timer* t, std::int64_t when, std::int64_t period) {
+  t->mu.lock();
+  bool pending = t->when > 0;
+  ++t->seq;
+  t->when = when;
+  t->period = period;
+  if (wants_heap(t)) {
+    heap_set(t);
+  } else {
+    heap_remove(t);
+  }
+  if (t->is_chan() && t->period == 0 && drain(t)) pending = true;
+  if (t->is_chan() && t->period > 0) drain(t);
+  t->mu.unlock();
+  return pending;
+}
+
+bool timer_stop(Timer* t) {
+  t->mu.lock();
+  bool pending = t->when > 0;
+  ++t->seq;
+  t->when = 0;
+  heap_remove(t);
+  if (t->is_chan() && drain(t) && t->period == 0) pending = true;
+  t->mu.unlock();
+  return pending;
+}
+
+void chan_timer_maybe_run(Timer* t) {
+  t->mu.lock();
+  if (t->when > 0) {
+    std::int64_t now = nanotime();
+    if (t->when <= now) {
+      heap_remove(t);
+      fire_locked(t, now);
+      return;
+    }
+  }
+  t->mu.unlock();
+}
+
+void chan_timer_block(Timer* t) {
+  LockGuard guard(t->mu);
+  ++t->blocked;
+  if (wants_heap(t)) heap_set(t);
+}
+
+void chan_timer_unblock(Timer* t) {
+  LockGuard guard(t->mu);
+  if (--t->blocked == 0) heap_remove(t);
+}
+
+std::int64_t run_timers(TimerHeap* h, std::int64_t now) {
+  for (;;) {
+    Timer* t = nullptr;
+    {
+      LockGuard guard(h->mu);
+      if (h->heap.empty()) return 0;
+      if (h->heap[0]->heap_when > now) return h->heap[0]->heap_when;
+      t = h->heap[0];
+      heap_erase_at(h, 0);
+      t->heap.store(nullptr, std::memory_order_release);
+      t->heap_index = -1;
+    }
+    fire_popped(t, now);
+    timer_release(t);  // the heap's reference
+  }
+}
+
+void sleep_ns(std::int64_t ns) {
+  if (ns <= 0) return;
+  std::int64_t when = deadline_after(ns);
+  G* self = current_g();
+  if (self->kind != G::Kind::goroutine) {
+    // A plain thread: sleep on the monotonic clock until the absolute deadline.
+    timespec ts{static_cast<time_t>(when / 1'000'000'000), static_cast<long>(when % 1'000'000'000)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+    }
+    return;
+  }
+  if (self->sleep_timer == nullptr) {
+    auto* t = new Timer;
+    t->fn = [](Timer*, void* arg, std::int64_t) { ready(static_cast<G*>(arg)); };
+    t->arg = self;
+    self->sleep_timer = t;
+  }
+  struct Arm {
+    Timer* t;
+    std::int64_t when;
+  } arm{self->sleep_timer, when};
+  // The timer is armed only once this goroutine is parked, so even a due timer
+  // cannot ready it before it sleeps (Go's resetForSleep).
+  park(
+      [](G*, void* a) {
+        auto* x = static_cast<Arm*>(a);
+        timer_modify(x->t, x->when, 0);
+      },
+      &arm, "sleep");
+}
+
+}  // namespace gocxx::rt
