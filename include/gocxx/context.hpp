@@ -40,6 +40,8 @@ namespace gocxx::context {
 extern const Error canceled;
 extern const Error deadline_exceeded;
 
+class Context;
+
 namespace detail {
 
 class Node;
@@ -63,6 +65,11 @@ struct KeyRef {
 };
 
 std::any lookup(const Node* node, const KeyRef& key);
+
+// For tests: context nodes alive, and the children registered with ctx's nearest
+// cancellable node.
+std::int64_t live_nodes() noexcept;
+std::size_t registered_children(const Context& ctx);
 
 }  // namespace detail
 

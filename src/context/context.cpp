@@ -33,6 +33,12 @@ const Error deadline_exceeded = Error::from<DeadlineExceeded>();
 
 namespace detail {
 
+namespace {
+std::atomic<std::int64_t> g_live_nodes{0};
+}  // namespace
+
+std::int64_t live_nodes() noexcept { return g_live_nodes.load(std::memory_order_relaxed); }
+
 class Node {
  public:
   enum class Kind { root, cancel, value, without_cancel };
@@ -59,7 +65,7 @@ class Node {
   std::function<void()> after;  // after_func nodes: what to start on cancellation
   bool after_done = false;      // after_func: started or stopped (Go's sync.Once)
 
-  explicit Node(Kind k) : kind(k) {}
+  explicit Node(Kind k) : kind(k) { g_live_nodes.fetch_add(1, std::memory_order_relaxed); }
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -67,6 +73,7 @@ class Node {
     // Leave the ancestor's registry first: a cancelling ancestor may be walking its
     // children right now, and holds its lock while it does.
     if (kind == Kind::cancel) detach();
+    g_live_nodes.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void detach() {
@@ -206,6 +213,13 @@ Context with_value_any(const Context& parent, std::any key, std::any value,
 }  // namespace detail
 
 using detail::Node;
+
+std::size_t detail::registered_children(const Context& ctx) {
+  Node* c = ctx.node() ? ctx.node()->cancellable() : nullptr;
+  if (c == nullptr) return 0;
+  rt::LockGuard guard(c->mu);
+  return c->children.size();
+}
 
 std::optional<time::Time> Context::deadline() const {
   for (const Node* n = node_.get(); n != nullptr; n = n->parent.get()) {

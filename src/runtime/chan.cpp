@@ -226,12 +226,13 @@ void chan_close(ChanCore* c) {
   rt::ready_list(wake);
 }
 
+// A timer's channel presents itself as unbuffered (Go 1.23: len and cap are 0).
 std::int64_t chan_len(const ChanCore* c) noexcept {
-  return c == nullptr ? 0 : c->qcount.load(std::memory_order_relaxed);
+  return c == nullptr || c->timer != nullptr ? 0 : c->qcount.load(std::memory_order_relaxed);
 }
 
 std::int64_t chan_cap(const ChanCore* c) noexcept {
-  return c == nullptr ? 0 : c->capacity;
+  return c == nullptr || c->timer != nullptr ? 0 : c->capacity;
 }
 
 }  // namespace gocxx::detail

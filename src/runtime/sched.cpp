@@ -751,7 +751,9 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
   m->after = {after, from, arg};
   m->curg = to;
   if (to->kind == G::Kind::goroutine) {
-    to->status.store(GStatus::running, std::memory_order_relaxed);
+    if (to->status.exchange(GStatus::running, std::memory_order_relaxed) != GStatus::runnable) {
+      fatal("runtime: switch to a goroutine that is not runnable");
+    }
     if (P* p = m->p) ++p->schedtick;
   }
   save_eh(m, from);
@@ -1003,7 +1005,8 @@ void ready(G* g) {
     return;
   }
   Sched& s = sched();
-  g->status.store(GStatus::runnable, std::memory_order_relaxed);
+  GStatus was = g->status.exchange(GStatus::runnable, std::memory_order_relaxed);
+  if (was != GStatus::waiting) fatal("runtime: bad goroutine status in ready");
   M* m = current_m();
   if (m != nullptr && m->p != nullptr && !s.migrate_every_switch.load(std::memory_order_relaxed)) {
     runq_put(m->p, g, true);
@@ -1027,7 +1030,6 @@ void ready_list(G* head) {
       thread_unpark(g);
       continue;
     }
-    g->status.store(GStatus::runnable, std::memory_order_relaxed);
     g->sched_link = nullptr;
     if (gtail != nullptr) {
       gtail->sched_link = g;
@@ -1041,6 +1043,11 @@ void ready_list(G* head) {
   if (n == 1) {
     ready(ghead);
     return;
+  }
+  for (G* g = ghead; g != nullptr; g = g->sched_link) {
+    if (g->status.exchange(GStatus::runnable, std::memory_order_relaxed) != GStatus::waiting) {
+      fatal("runtime: bad goroutine status in ready");
+    }
   }
   {
     LockGuard guard(s.lock);
@@ -1154,7 +1161,9 @@ void release_task(G* g) noexcept {
 
 void free_g(G* g, P* p) {
   Sched& s = sched();
-  g->status.store(GStatus::idle, std::memory_order_relaxed);
+  if (g->status.exchange(GStatus::idle, std::memory_order_relaxed) == GStatus::idle) {
+    fatal("runtime: goroutine freed twice");
+  }
   g->sp = nullptr;
   g->locked_m = nullptr;
   g->lock_count = 0;

@@ -25,6 +25,14 @@ std::int64_t deadline_after(std::int64_t d) noexcept {
   return now + d;
 }
 
+namespace {
+std::atomic<std::int64_t> g_live_timers{0};
+}  // namespace
+
+Timer::Timer() noexcept { g_live_timers.fetch_add(1, std::memory_order_relaxed); }
+Timer::~Timer() { g_live_timers.fetch_sub(1, std::memory_order_relaxed); }
+std::int64_t live_timers() noexcept { return g_live_timers.load(std::memory_order_relaxed); }
+
 void timer_retain(Timer* t) noexcept {
   t->refs.fetch_add(1, std::memory_order_relaxed);
 }
@@ -91,6 +99,19 @@ void heap_erase_at(TimerHeap* h, std::size_t i) noexcept {
 
 // --- a timer's place in a heap (t->mu held) ---------------------------------------
 
+// While a timer sits in a heap the heap holds a reference to it and, for a channel
+// timer, to its channel: whoever pops it may still be sending to that channel after
+// every receiver has given up on it.
+void take_heap_refs(Timer* t) noexcept {
+  timer_retain(t);
+  if (t->is_chan()) detail::chan_retain(t->chan);
+}
+
+void drop_heap_refs(Timer* t) noexcept {
+  if (t->is_chan()) detail::chan_release(t->chan);  // may drop the channel's timer reference
+  timer_release(t);
+}
+
 // Removes t from its heap, if it is in one.
 void heap_remove(Timer* t) noexcept {
   TimerHeap* h = t->heap.load(std::memory_order_acquire);
@@ -105,7 +126,7 @@ void heap_remove(Timer* t) noexcept {
       removed = true;
     }
   }
-  if (removed) timer_release(t);  // the heap's reference
+  if (removed) drop_heap_refs(t);
 }
 
 // Puts t in a heap at t->when, or moves it there if it already is in one.
@@ -124,7 +145,7 @@ void heap_set(Timer* t) noexcept {
     }
   }
   h = local_timer_heap();
-  timer_retain(t);  // the heap's reference
+  take_heap_refs(t);
   {
     LockGuard guard(h->mu);
     t->heap_when = t->when;
@@ -247,7 +268,7 @@ std::int64_t run_timers(TimerHeap* h, std::int64_t now) {
       t->heap_index = -1;
     }
     fire_popped(t, now);
-    timer_release(t);  // the heap's reference
+    drop_heap_refs(t);
   }
 }
 

@@ -42,7 +42,15 @@ struct Timer;
 // runs with t->mu held (that is what makes stop/reset exact); the others' without.
 using TimerFn = void (*)(Timer* t, void* arg, std::int64_t due);
 
+// Timers alive (for tests: unreferenced timers must be released).
+std::int64_t live_timers() noexcept;
+
 struct Timer {
+  Timer() noexcept;
+  ~Timer();
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+
   Lock mu;
   std::int64_t when = 0;    // due time; 0 = not active                      [mu]
   std::int64_t period = 0;  // > 0: fires every period (a ticker)            [mu]
