@@ -50,10 +50,13 @@ BENCHMARKS = {
     "B5": ("b5_select", [("B5_select_ready_P1", "ns"), ("B5_select_default_P1", "ns")]),
     "B7": ("b7_memory", [("B7_mem_100k", "KiB"), ("B7_wake_100k", "ms"),
                          ("B7_mem_1m", "KiB"), ("B7_wake_1m", "ms")]),
+    "B8": ("b8_timers", [("B8_timers_wall", "ms"), ("B8_timers_cpu", "s")]),
+    "B9": ("b9_context", [("B9_context_cancel", "us")]),
 }
 
-# Boost.Fiber has no select, so there is no Boost.Fiber B5 program.
-NOT_IMPLEMENTED = {("fiber", "B5")}
+# Boost.Fiber has no select and no context, so there are no Boost.Fiber B5 and
+# B9 programs.
+NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9")}
 
 RESULT_RE = re.compile(r"^RESULT name=(\S+) value=(\S+) unit=(\S+)\s*$")
 
@@ -360,6 +363,8 @@ def main():
         notes.append(f"run {f['run']} {SYSTEM_TITLES[f['system']]} {f['bench']} failed: {f['error']}")
     if "B5" in bench_ids:
         notes.append("Boost.Fiber has no select: B5 is n/a for Boost.Fiber")
+    if "B9" in bench_ids:
+        notes.append("Boost.Fiber has no context: B9 is n/a for Boost.Fiber")
     if not go_ok:
         notes.append("`go` not on PATH: Go figures are n/a")
     if notes:

@@ -9,6 +9,8 @@
 #include <boost/fiber/algo/work_stealing.hpp>
 #include <boost/fiber/all.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -54,6 +56,31 @@ inline long rss_kib() {
   if (kib < 0) fail("no VmRSS in /proc/self/status");
   return kib;
 }
+
+// Process CPU time (user + system, all threads) so far, in seconds.
+inline double cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return tv(ru.ru_utime) + tv(ru.ru_stime);
+}
+
+// splitmix64, the seeded generator the benchmarks share with their gocxx and Go
+// twins (same seed, same sequence).
+class SplitMix64 {
+ public:
+  explicit SplitMix64(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next() {
+    state_ += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  std::uint64_t state_;
+};
 
 // Go's sync.WaitGroup for fibers, built like Go's: one atomic word holds the
 // counter (high 32 bits) and the number of waiters (low 32 bits), so add() and
