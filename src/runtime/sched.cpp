@@ -56,6 +56,7 @@ constexpr std::uint64_t kStarveCheckTicks = 64;      // read the clock every 64t
 constexpr std::uint32_t kMaxRunnextStreak = 32;
 constexpr int kStealRounds = 4;
 constexpr std::uint32_t kTimerCheckTicks = 16;  // direct switches between timer checks
+constexpr std::int64_t kTimerSlackNs = 50'000;   // the timer sleeper's coalescing window
 constexpr int kGoidBatch = 16;
 constexpr int kMaxLocalFreeG = 64;
 
@@ -572,7 +573,9 @@ bool timer_sleep(M* m) {
     if (next != 0 && now >= next) return leave_idle_list(m);
     timespec ts{};
     if (next != 0) {
-      std::int64_t left = next - now;
+      // A little slack lets one wake-up serve timers that are due close together
+      // (never early: only later by at most kTimerSlackNs).
+      std::int64_t left = next - now + kTimerSlackNs;
       ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
       ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
     }
@@ -1075,8 +1078,11 @@ void timer_added(std::int64_t when) noexcept {
     }
     return;
   }
-  // Nobody sleeps on timers: an idle processor's M will look (and become the sleeper).
-  wakep();
+  // Nobody sleeps on timers. A running M checks its own heap as it schedules (and
+  // becomes the sleeper when it idles), so only a timer added from outside (a plain
+  // thread, an M without a P) needs an idle M woken to look.
+  M* m = current_m();
+  if (m == nullptr || m->p == nullptr) wakep();
 }
 
 std::int64_t next_timer_when() noexcept {

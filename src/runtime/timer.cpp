@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <algorithm>
 #include <climits>
 #include <utility>
 
@@ -49,50 +50,51 @@ namespace {
 
 constexpr std::size_t kArity = 4;
 
-void heap_place(TimerHeap* h, std::size_t i, Timer* t) noexcept {
-  h->heap[i] = t;
-  t->heap_index = static_cast<int>(i);
+void heap_place(TimerHeap* h, std::size_t i, TimerHeap::Entry e) noexcept {
+  h->heap[i] = e;
+  e.t->heap_index = static_cast<int>(i);
 }
 
 void sift_up(TimerHeap* h, std::size_t i) noexcept {
-  Timer* t = h->heap[i];
+  TimerHeap::Entry e = h->heap[i];
   while (i > 0) {
     std::size_t parent = (i - 1) / kArity;
-    if (h->heap[parent]->heap_when <= t->heap_when) break;
+    if (h->heap[parent].when <= e.when) break;
     heap_place(h, i, h->heap[parent]);
     i = parent;
   }
-  heap_place(h, i, t);
+  heap_place(h, i, e);
 }
 
 void sift_down(TimerHeap* h, std::size_t i) noexcept {
   std::size_t n = h->heap.size();
-  Timer* t = h->heap[i];
+  TimerHeap::Entry e = h->heap[i];
   for (;;) {
     std::size_t first = i * kArity + 1;
     if (first >= n) break;
     std::size_t best = first;
-    for (std::size_t c = first + 1; c < first + kArity && c < n; ++c) {
-      if (h->heap[c]->heap_when < h->heap[best]->heap_when) best = c;
+    std::size_t last = std::min(first + kArity, n);
+    for (std::size_t c = first + 1; c < last; ++c) {
+      if (h->heap[c].when < h->heap[best].when) best = c;
     }
-    if (h->heap[best]->heap_when >= t->heap_when) break;
+    if (h->heap[best].when >= e.when) break;
     heap_place(h, i, h->heap[best]);
     i = best;
   }
-  heap_place(h, i, t);
+  heap_place(h, i, e);
 }
 
 void publish_min(TimerHeap* h) noexcept {
-  h->min_when.store(h->heap.empty() ? 0 : h->heap[0]->heap_when, std::memory_order_release);
+  h->min_when.store(h->heap.empty() ? 0 : h->heap[0].when, std::memory_order_release);
 }
 
 void heap_erase_at(TimerHeap* h, std::size_t i) noexcept {
-  Timer* last = h->heap.back();
+  TimerHeap::Entry last = h->heap.back();
   h->heap.pop_back();
   if (i < h->heap.size()) {
     heap_place(h, i, last);
     sift_up(h, i);
-    sift_down(h, static_cast<std::size_t>(last->heap_index));
+    sift_down(h, static_cast<std::size_t>(last.t->heap_index));
   }
   publish_min(h);
 }
@@ -135,8 +137,8 @@ void heap_set(Timer* t) noexcept {
   if (h != nullptr) {
     LockGuard guard(h->mu);
     if (t->heap.load(std::memory_order_relaxed) == h) {
-      t->heap_when = t->when;
       auto i = static_cast<std::size_t>(t->heap_index);
+      h->heap[i].when = t->when;
       sift_up(h, i);
       sift_down(h, static_cast<std::size_t>(t->heap_index));
       publish_min(h);
@@ -148,8 +150,7 @@ void heap_set(Timer* t) noexcept {
   take_heap_refs(t);
   {
     LockGuard guard(h->mu);
-    t->heap_when = t->when;
-    h->heap.push_back(t);
+    h->heap.push_back({t->when, t});
     t->heap_index = static_cast<int>(h->heap.size() - 1);
     sift_up(h, h->heap.size() - 1);
     t->heap.store(h, std::memory_order_release);
@@ -261,8 +262,8 @@ std::int64_t run_timers(TimerHeap* h, std::int64_t now) {
     {
       LockGuard guard(h->mu);
       if (h->heap.empty()) return 0;
-      if (h->heap[0]->heap_when > now) return h->heap[0]->heap_when;
-      t = h->heap[0];
+      if (h->heap[0].when > now) return h->heap[0].when;
+      t = h->heap[0].t;
       heap_erase_at(h, 0);
       t->heap.store(nullptr, std::memory_order_release);
       t->heap_index = -1;

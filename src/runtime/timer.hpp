@@ -62,7 +62,6 @@ struct Timer {
   detail::ChanCore* chan = nullptr;          // channel timers: where values go (not owned)
 
   std::atomic<TimerHeap*> heap{nullptr};  // set under mu + heap.mu; cleared under heap.mu
-  std::int64_t heap_when = 0;             // the key in that heap                [heap.mu]
   int heap_index = -1;                    //                                       [heap.mu]
   std::atomic<int> refs{1};               // handles, the channel, a heap
 
@@ -74,7 +73,13 @@ void timer_release(Timer* t) noexcept;
 
 struct TimerHeap {
   Lock mu;
-  std::vector<Timer*> heap;               // 4-ary min-heap on heap_when
+  // A 4-ary min-heap. Each entry carries its key, so sifting compares without
+  // touching the timers (Go's timerWhen).
+  struct Entry {
+    std::int64_t when;
+    Timer* t;
+  };
+  std::vector<Entry> heap;
   std::atomic<std::int64_t> min_when{0};  // heap[0]->heap_when, 0 when empty
 };
 
