@@ -1,0 +1,40 @@
+// E41 select-block-until-close (seed lines 1058-1072): a select whose only case is a
+// receive blocks until the channel is closed, 5s later; time.Since gives the wait in
+// Go's Duration format (e.g. 5.0004s).
+// Usage: tour_E41 [--scale N]   (--scale divides every duration by N)
+#include <any>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "gocxx/gocxx.hpp"
+
+using namespace std::chrono_literals;
+
+int main(int argc, char** argv) {
+  long scale = 1;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
+      scale = std::atol(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: %s [--scale N]\n", argv[0]);
+      return 2;
+    }
+  }
+  return gocxx::run([scale] {
+    auto start = gocxx::time::now();
+    auto c = gocxx::make_chan<std::any>();
+    gocxx::go([c, scale] {
+      gocxx::time::sleep(gocxx::time::Duration(5s) / scale);
+      c.close();
+    });
+    std::printf("Blocking on read...\n");
+    switch (gocxx::select(gocxx::recv(c))) {
+      case 0:
+        std::printf("Unblocked %s later.\n",
+                    gocxx::time::to_string(gocxx::time::since(start)).c_str());
+        break;
+    }
+  });
+}
