@@ -43,7 +43,14 @@ class Node {
  public:
   enum class Kind { root, cancel, value, without_cancel };
 
+  // cancel nodes (mu guards err, cause, children, registered_with, stopped). What
+  // cancellation touches comes first, in the node's first cache line.
+  rt::Lock mu;
   Kind kind;
+  Chan<> done_chan;
+  Error err;
+  Error cause;
+
   std::shared_ptr<Node> parent;
   std::string name;  // for roots: "context.Background"; otherwise the suffix
 
@@ -52,11 +59,6 @@ class Node {
   std::any val;
   bool (*equals)(const std::any&, const void*) = nullptr;
 
-  // cancel nodes (mu guards err, cause, children, registered_with, stopped)
-  rt::Lock mu;
-  Chan<> done_chan;
-  Error err;
-  Error cause;
   std::unordered_map<Node*, std::shared_ptr<Node>> children;  // owned: after_func nodes
   Node* registered_with = nullptr;  // the ancestor whose children we are in
   std::optional<time::Time> deadline;
@@ -115,7 +117,27 @@ class Node {
       done_chan.close();
       auto kids = std::move(children);
       children.clear();
+      // A wide tree's nodes and channels are cold by the time it is cancelled: walk
+      // ahead of the loop, touching the node kPrefetchNode steps on and its channel
+      // kPrefetchChan steps on, so that their cache misses overlap.
+      constexpr std::size_t kPrefetchNode = 8;
+      constexpr std::size_t kPrefetchChan = 4;
+      auto node_ahead = kids.begin();
+      auto chan_ahead = kids.begin();
+      for (std::size_t i = 0; i < kPrefetchNode && node_ahead != kids.end(); ++i) {
+        __builtin_prefetch(node_ahead->first, 1);
+        ++node_ahead;
+      }
+      for (std::size_t i = 0; i < kPrefetchChan && chan_ahead != kids.end(); ++i) ++chan_ahead;
       for (auto& [child, owned] : kids) {
+        if (node_ahead != kids.end()) {
+          __builtin_prefetch(node_ahead->first, 1);
+          ++node_ahead;
+        }
+        if (chan_ahead != kids.end()) {
+          __builtin_prefetch(chan_ahead->first->done_chan.core(), 1);
+          ++chan_ahead;
+        }
         {
           rt::LockGuard child_guard(child->mu);
           child->registered_with = nullptr;
