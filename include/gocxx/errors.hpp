@@ -57,6 +57,17 @@ class Error {
     return Error(std::make_shared<const T>(std::forward<Args>(args)...));
   }
 
+  // An error that lives for the rest of the program and whose copies cost no
+  // reference counting: for package-level sentinels (Go's `var ErrX = ...`), which
+  // get copied into every result that reports them, from every thread at once.
+  template <class T, class... Args>
+  static Error from_static(Args&&... args) {
+    const T* forever = new T(std::forward<Args>(args)...);  // never freed, by design
+    // An empty owner: the pointer is shared without a control block to count.
+    return Error(std::shared_ptr<const errors::ErrorBase>(
+        std::shared_ptr<const errors::ErrorBase>(), forever));
+  }
+
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   // Go's err.Error(); "<nil>" for no error, as fmt prints a nil error.
   std::string message() const { return impl_ ? impl_->message() : std::string("<nil>"); }
@@ -72,6 +83,10 @@ namespace errors {
 
 // errors.New(text): a new, distinct error.
 Error make(std::string text);
+
+// errors.New for a package-level sentinel: like make, but the error is never freed
+// and copying it costs no atomic operation (Error::from_static).
+Error sentinel(std::string text);
 
 // fmt.Errorf("<context>: %w", err): an error whose message is "<context>: " followed
 // by err's, and which unwraps to err. Wrapping no error gives no error.

@@ -28,8 +28,9 @@ class DeadlineExceeded final : public errors::ErrorBase {
 
 }  // namespace
 
-const Error canceled = errors::make("context canceled");
-const Error deadline_exceeded = Error::from<DeadlineExceeded>();
+// Sentinels: copied into every cancelled node, from many threads at once.
+const Error canceled = errors::sentinel("context canceled");
+const Error deadline_exceeded = Error::from_static<DeadlineExceeded>();
 
 namespace detail {
 

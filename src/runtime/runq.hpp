@@ -72,6 +72,15 @@ class RunQueue {
     return slots_[h % kCapacity].load(std::memory_order_relaxed);
   }
 
+  // Owner only: the element `back` places before the tail (what pop_tail returns
+  // next, for back == 0), or nullptr. A thief may take it meanwhile: a hint.
+  G* peek_tail(int64_t back) const noexcept {
+    int64_t t = tail_.load(std::memory_order_relaxed) - 1 - back;
+    int64_t h = head_.load(std::memory_order_acquire);
+    if (t < h) return nullptr;
+    return slots_[t % kCapacity].load(std::memory_order_relaxed);
+  }
+
   int64_t size() const noexcept {
     int64_t t = tail_.load(std::memory_order_acquire);
     int64_t h = head_.load(std::memory_order_acquire);

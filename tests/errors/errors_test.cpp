@@ -75,3 +75,16 @@ TEST(Errors, ContextSentinelsCarryGosMessages) {
   EXPECT_FALSE(context::canceled.get()->timeout());
   EXPECT_TRUE(errors::wrap(context::deadline_exceeded, "rpc").get()->timeout());
 }
+
+TEST(Errors, StaticSentinelsBehaveLikeMadeErrors) {
+  const Error s = errors::sentinel("io: closed");
+  const Error copy = s;  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(copy, s);
+  EXPECT_EQ(copy.message(), "io: closed");
+  EXPECT_NE(s, errors::sentinel("io: closed"));  // distinct, as errors.New
+  const Error wrapped = errors::wrap(s, "read");
+  EXPECT_EQ(wrapped.message(), "read: io: closed");
+  EXPECT_TRUE(errors::is(wrapped, s));
+  // The context sentinels are static too, and still match through wrapping.
+  EXPECT_TRUE(errors::is(errors::wrap(context::canceled, "op"), context::canceled));
+}
