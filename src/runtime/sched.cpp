@@ -744,7 +744,8 @@ void prepare_to_run(G* g, P* p) {
   if (g->sp == nullptr) {
     if (!g->stack) g->stack = stack_alloc(p != nullptr ? &p->stacks : nullptr);
     sanitizer_create(g->san, g->stack.lo, g->stack.size());
-    g->sp = gocxx_ctx_make(g->stack.hi, goroutine_trampoline_entry);
+    std::atomic_ref<void*>(g->sp).store(gocxx_ctx_make(g->stack.hi, goroutine_trampoline_entry),
+                                       std::memory_order_relaxed);
   }
 }
 
@@ -1192,7 +1193,9 @@ void free_g(G* g, P* p) {
   if (g->status.exchange(GStatus::idle, std::memory_order_relaxed) == GStatus::idle) {
     fatal("runtime: goroutine freed twice");
   }
-  g->sp = nullptr;
+  // Atomic because another processor may still be prefetching through a stale
+  // run-queue entry (prefetch_upcoming).
+  std::atomic_ref<void*>(g->sp).store(nullptr, std::memory_order_relaxed);
   g->locked_m = nullptr;
   g->lock_count = 0;
   g->avoid_m = nullptr;
