@@ -1,6 +1,7 @@
 #include "sema.hpp"
 
 #include <atomic>
+#include <thread>
 
 #include "lock.hpp"
 #include "sched.hpp"
@@ -81,6 +82,29 @@ void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
     if (w.acquired) return;
     w.next = w.prev = nullptr;
   }
+}
+
+Lock& sema_lock_for(const void* addr) noexcept {
+  return g_roots[(reinterpret_cast<std::uintptr_t>(addr) >> 3) % kRoots].lock;
+}
+
+bool sync_can_spin(int iter) noexcept {
+  constexpr int kActiveSpin = 4;  // Go's active_spin
+  static const bool multicore = std::thread::hardware_concurrency() > 1;
+  if (iter >= kActiveSpin || !multicore) return false;
+  Sched& s = sched();
+  if (s.gomaxprocs.load(std::memory_order_relaxed) <=
+      s.npidle.load(std::memory_order_relaxed) + s.nmspinning.load(std::memory_order_relaxed) +
+          1) {
+    return false;
+  }
+  M* m = current_m();
+  if (m != nullptr && m->p != nullptr && !m->p->runq.empty()) return false;
+  return true;
+}
+
+void sync_do_spin() noexcept {
+  for (int i = 0; i < 30; ++i) cpu_relax();
 }
 
 void sema_release(std::uint32_t* addr) {

@@ -15,4 +15,18 @@ void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo = fals
 // Increments *addr and wakes one waiter (FIFO), handing the count straight to it.
 void sema_release(std::uint32_t* addr);
 
+class Lock;
+// The runtime lock that guards the semaphore queue of addr; sync.Cond's ticket list
+// uses the one for its own address (a few dozen instructions under it, never a park).
+Lock& sema_lock_for(const void* addr) noexcept;
+
+// Go's sync_runtime_canSpin: whether a sync.Mutex locker should spin once more
+// (iteration iter) instead of queueing. Spinning pays only on a multicore machine,
+// with another processor running (it may be the holder, about to unlock) and
+// nothing else waiting to run here; and only a few times, since spinning on a lock
+// held by a preempted or blocked goroutine is wasted.
+bool sync_can_spin(int iter) noexcept;
+// Go's sync_runtime_doSpin: a short busy wait (30 pause instructions).
+void sync_do_spin() noexcept;
+
 }  // namespace gocxx::rt
