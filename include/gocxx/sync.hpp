@@ -430,16 +430,16 @@ class Pool final : private detail::PoolBase {
         int slot = (self + i) % (n + 1);
         Local* l = locals_[slot == n ? detail::kPoolSlots : slot].load(std::memory_order_acquire);
         if (l == nullptr) continue;
-        Node* n = nullptr;
+        Node* node = nullptr;
         {
           std::lock_guard<Mutex> guard(l->mu);
           std::vector<Node*>& from = pass == 0 ? l->shared : l->victims;
           if (from.empty()) continue;
-          n = from.back();
+          node = from.back();
           from.pop_back();
         }
-        T v = std::move(*n->value);
-        delete n;
+        T v = std::move(*node->value);
+        delete node;
         return v;
       }
     }

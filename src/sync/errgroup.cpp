@@ -16,6 +16,7 @@ struct ErrGroup::State {
   context::CancelCauseFunc cancel;
   Once first_error;
   Error err;
+  Once first_panic;  // kept apart from errors: an exception is never dropped for one
   std::exception_ptr panic;  // the first exception a goroutine let escape
 
   void done() {
@@ -58,7 +59,7 @@ void ErrGroup::launch(std::function<Error()> f) {
     } catch (...) {
       // Go's errgroup re-panics in Wait; so does this one. The group's context is
       // cancelled, so that the other goroutines stop.
-      s->first_error.call([&] {
+      s->first_panic.call([&] {
         s->panic = std::current_exception();
         if (s->has_cancel) s->cancel(Error());
       });

@@ -40,6 +40,7 @@ Registry& registry() {
 }
 
 std::atomic<bool> g_cleanup_armed{false};
+std::atomic<bool> g_rotation_paused{false};
 
 void rotate_all();
 
@@ -48,6 +49,10 @@ void schedule_rotation() {
 }
 
 void rotate_all() {
+  if (g_rotation_paused.load(std::memory_order_relaxed)) {
+    schedule_rotation();  // still armed: try again next period
+    return;
+  }
   g_cleanup_armed.store(false, std::memory_order_seq_cst);
   bool holds = false;
   {
@@ -74,6 +79,10 @@ void rotate_pools_for_test() {
   Registry& r = registry();
   std::lock_guard<Mutex> guard(r.mu);
   for (PoolBase* p : r.pools) p->rotate();
+}
+
+void pause_rotation_for_test(bool paused) {
+  g_rotation_paused.store(paused, std::memory_order_relaxed);
 }
 
 int procs_ever() noexcept { return rt::sched().nallp.load(std::memory_order_acquire); }

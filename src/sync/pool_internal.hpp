@@ -7,4 +7,8 @@ namespace gocxx::sync::detail {
 // timer does every two seconds while pools hold objects.
 void rotate_pools_for_test();
 
+// Holds the periodic rotation back (while paused it only re-arms itself), so that a
+// test's own rotations are the only ones.
+void pause_rotation_for_test(bool paused);
+
 }  // namespace gocxx::sync::detail

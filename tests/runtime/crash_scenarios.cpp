@@ -65,6 +65,14 @@ int main(int argc, char** argv) {
     go(f);
     return 0;
   }
+  if (s == "unlock-unlocked-mutex") return run([] { sync::Mutex().unlock(); });
+  if (s == "runlock-unlocked-rwmutex") return run([] { sync::RWMutex().runlock(); });
+  if (s == "unlock-unlocked-rwmutex") return run([] { sync::RWMutex().unlock(); });
+  if (s == "unlock-unlocked-mutex-thread") {
+    sync::Mutex mu;
+    mu.unlock();  // from a plain thread: the same fatal error
+    return 0;
+  }
   if (s == "stack-overflow") return overflow_in_goroutine();
   if (s == "stack-overflow-64k") {
     runtime::set_stack_size(64 * 1024);

@@ -78,6 +78,24 @@ TEST(Fatal, GoOfANilFunctionValue) {
   EXPECT_EQ(r.err.rfind("fatal error: go of nil func value\n", 0), 0u) << r.err;
 }
 
+// Go's sync package throws (unrecoverable) on these.
+TEST(Fatal, UnlockingAnUnlockedMutexOrRWMutex) {
+  struct Case {
+    const char* scenario;
+    const char* message;
+  } cases[] = {
+      {"unlock-unlocked-mutex", "fatal error: sync: unlock of unlocked mutex\n"},
+      {"unlock-unlocked-mutex-thread", "fatal error: sync: unlock of unlocked mutex\n"},
+      {"runlock-unlocked-rwmutex", "fatal error: sync: RUnlock of unlocked RWMutex\n"},
+      {"unlock-unlocked-rwmutex", "fatal error: sync: Unlock of unlocked RWMutex\n"},
+  };
+  for (const Case& c : cases) {
+    ProcessResult r = scenario(c.scenario);
+    EXPECT_EQ(r.exit_code, 2) << c.scenario;
+    EXPECT_EQ(r.err.rfind(c.message, 0), 0u) << c.scenario << ": " << r.err;
+  }
+}
+
 TEST(StackOverflow, EndsTheProcessWithAClearMessage) {
   if (gocxx::rt::kUnderSanitizer) GTEST_SKIP() << "the sanitizers own SIGSEGV";
   ProcessResult r = scenario("stack-overflow");
