@@ -48,15 +48,19 @@ BENCHMARKS = {
     "B3": ("b3_skynet", [("B3_skynet_P1", "ms"), ("B3_skynet_P2", "ms")]),
     "B4": ("b4_buffered", [("B4_buffered_1p1c_P2", "ns"), ("B4_buffered_4p4c_P2", "ns")]),
     "B5": ("b5_select", [("B5_select_ready_P1", "ns"), ("B5_select_default_P1", "ns")]),
+    # B6_atomic_xchg_pair is a gocxx-only baseline for B6_mutex_uncontended.
+    "B6": ("b6_mutex", [("B6_mutex_uncontended", "ns"), ("B6_atomic_xchg_pair", "ns"),
+                        ("B6_mutex_contended_P2", "ns")]),
     "B7": ("b7_memory", [("B7_mem_100k", "KiB"), ("B7_wake_100k", "ms"),
                          ("B7_mem_1m", "KiB"), ("B7_wake_1m", "ms")]),
     "B8": ("b8_timers", [("B8_timers_wall", "ms"), ("B8_timers_cpu", "s")]),
     "B9": ("b9_context", [("B9_context_cancel", "us")]),
+    "B11": ("b11_pool", [("B11_pool_total", "ms"), ("B11_pool_created", "buffers")]),
 }
 
-# Boost.Fiber has no select and no context, so there are no Boost.Fiber B5 and
-# B9 programs.
-NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9")}
+# Boost.Fiber has no select, no context and no object pool, so there are no
+# Boost.Fiber B5, B9 and B11 programs.
+NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9"), ("fiber", "B11")}
 
 RESULT_RE = re.compile(r"^RESULT name=(\S+) value=(\S+) unit=(\S+)\s*$")
 
@@ -363,8 +367,16 @@ def main():
         notes.append(f"run {f['run']} {SYSTEM_TITLES[f['system']]} {f['bench']} failed: {f['error']}")
     if "B5" in bench_ids:
         notes.append("Boost.Fiber has no select: B5 is n/a for Boost.Fiber")
+    if "B6" in bench_ids:
+        mutex = medians["B6_mutex_uncontended"]["gocxx"]
+        xchg = medians["B6_atomic_xchg_pair"]["gocxx"]
+        notes.append("B6_atomic_xchg_pair is a gocxx-only baseline (two bare atomic exchanges "
+                     "per iteration); gocxx B6_mutex_uncontended / B6_atomic_xchg_pair = "
+                     f"{fmt_ratio(mutex, xchg)} (target <= 1.2)")
     if "B9" in bench_ids:
         notes.append("Boost.Fiber has no context: B9 is n/a for Boost.Fiber")
+    if "B11" in bench_ids:
+        notes.append("Boost.Fiber has no object pool: B11 is n/a for Boost.Fiber")
     if not go_ok:
         notes.append("`go` not on PATH: Go figures are n/a")
     if notes:
