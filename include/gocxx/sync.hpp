@@ -293,6 +293,17 @@ constexpr int kPoolSlots = 1024;  // the runtime's processor limit; one more for
 
 // What every Pool shares: the periodic victim rotation (pool.cpp). The cleanup is
 // armed by a put and re-arms itself while any pool still holds objects.
+// Orders a put's store before its read of the cleanup flag. ThreadSanitizer does
+// not support fences; there a seq_cst read-modify-write stands in (tsan builds only).
+inline void store_load_fence() noexcept {
+#if defined(__SANITIZE_THREAD__)
+  static std::atomic<int> tsan_barrier{0};
+  tsan_barrier.fetch_add(0, std::memory_order_seq_cst);
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 class PoolBase {
  public:
   PoolBase();
@@ -394,7 +405,7 @@ class Pool final : private detail::PoolBase {
         std::lock_guard<Mutex> guard(l.mu);
         l.shared.push_back(n);
       }
-      std::atomic_thread_fence(std::memory_order_seq_cst);  // see note_put
+      detail::store_load_fence();  // see note_put
     }
     note_put();
   }

@@ -292,7 +292,11 @@ TEST(RWMutex, AWaitingWriterBlocksNewReaders) {
       writer_done.close();
     });
     // Once the writer is waiting, a new reader must not get in ahead of it.
-    ASSERT_TRUE(eventually([&] { return !rw.try_rlock(); }));
+    ASSERT_TRUE(eventually([&] {
+      if (!rw.try_rlock()) return true;
+      rw.runlock();  // not yet: give the read lock back
+      return false;
+    }));
     EXPECT_FALSE(writer_in.load());
     std::atomic<bool> late_reader_in{false};
     auto reader_done = make_chan<>();
