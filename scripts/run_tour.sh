@@ -17,8 +17,15 @@ bindir=$build/tour
 # The runs of each example: "expected-status|ENV=value ...|args ...".
 # Examples not listed run once, without arguments, and must exit 0. E74 and E75 run
 # fixed by default; --verbatim also shows the seed's code as written (E74's at a tenth
-# of its 12 seconds).
+# of its 12 seconds). E05 and E25 deadlock: gocxx has no deadlock detector yet, so a
+# watchdog ends them with Go's exit status for a deadlock. Slow examples run scaled
+# (E21: 5s, E29: 10s of warm-up at full scale).
 declare -A runs=(
+  [E05]="2||--scale 100 --watchdog-ms 300"
+  [E07]="0||--scale 10"
+  [E21]="0||--scale 10;0||--verbatim --scale 10"
+  [E25]="2||--watchdog-ms 300"
+  [E29]="0||--scale 100;0||--scale 100 --requests 5 --per-request-connect"
   [E38]="2||close-nil;2||close-closed;2||send-closed;0||recv-nil;0||send-nil"
   [E74]="0||;0||--verbatim --scale 10"
   [E75]="0||;0||--verbatim"

@@ -97,6 +97,113 @@ double take_elapsed(const std::string& out, std::string* rest) {
 
 }  // namespace
 
+TEST(Tour, E01_MutexFixAndForcedInterleaving) {
+  ProcessResult r = tour("E01", {"--runs", "10000"});
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_GE(got.size(), 7u) << r.out;
+  // The fix: every run ends with Balance 4 or 5 and exactly one success.
+  EXPECT_EQ(got[0], "with a Mutex, 10000 runs:");
+  const std::regex outcome("  (.*): ([0-9]+)");
+  const std::set<std::string> allowed{
+      "Balance 4, Withdraw(6): <nil>, Withdraw(5): insufficient funds",
+      "Balance 5, Withdraw(6): insufficient funds, Withdraw(5): <nil>"};
+  std::size_t i = 1;
+  long runs = 0;
+  for (std::smatch m; i < got.size() && std::regex_match(got[i], m, outcome); i++) {
+    EXPECT_TRUE(allowed.count(m[1])) << "impossible with a Mutex: " << got[i];
+    runs += std::stol(m[2]);
+  }
+  EXPECT_EQ(runs, 10000) << r.out;
+  // The seed's trace, forced: both succeed and the balance goes negative.
+  EXPECT_EQ(std::vector<std::string>(got.begin() + static_cast<std::ptrdiff_t>(i), got.end()),
+            (std::vector<std::string>{
+                "without a lock, the seed's interleaving forced with channels:",
+                "  goroutine 1: read 10",
+                "  goroutine 2: read 10",
+                "  goroutine 2: wrote 5, returned <nil>",
+                "  goroutine 1: wrote -1, returned <nil>",
+                "  Balance -1, successful Withdraws: 2",
+            }))
+      << r.out;
+}
+
+// The watchdog's report: gocxx has no deadlock detector yet (SEED-EXAMPLES E05, E25).
+const char* const kDeadlockReport =
+    "deadlock: no progress after 300 ms (Go would report: fatal error: all goroutines are "
+    "asleep - deadlock!)\n";
+
+TEST(Tour, E05_PrintSumDeadlocks) {
+  // Each goroutine locks its first value, sleeps 20ms (2s), then waits for the other.
+  ProcessResult r = tour("E05", {"--scale", "100", "--watchdog-ms", "300"}, {}, 10);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, kDeadlockReport);
+  EXPECT_EQ(r.out.find("sum="), std::string::npos) << r.out;
+  EXPECT_EQ(r.out, "");
+  EXPECT_GE(r.seconds, 0.299);
+}
+
+TEST(Tour, E06_LivelockHallway) {
+  ProcessResult r = tour("E06");
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::string all_steps;
+  for (int i = 0; i < 5; i++) all_steps += " left right";
+  // A block: `<Name> is trying to scoot:` and its steps, then `. Success!` or the
+  // exasperation line, then the newline of fmt.Println.
+  const std::regex block(
+      "(Alice|Barbara) is trying to scoot:((?: left| right)*)"
+      "(\\. Success!|\n\\1 tosses her hands up in exasperation!)\n");
+  std::multiset<std::string> names;
+  std::string rest = r.out;
+  for (std::smatch m; !rest.empty();) {
+    ASSERT_TRUE(std::regex_search(rest, m, block, std::regex_constants::match_continuous))
+        << "unexpected output: " << rest;
+    names.insert(m[1]);
+    std::string steps = m[2];
+    EXPECT_EQ(all_steps.compare(0, steps.size(), steps), 0) << m[0];  // a prefix
+    if (m[3] == ". Success!") {
+      EXPECT_FALSE(steps.empty()) << m[0];
+    } else {
+      EXPECT_EQ(steps, all_steps) << m[0];  // gives up only after 5 rounds
+    }
+    rest = m.suffix();
+  }
+  EXPECT_EQ(names, (std::multiset<std::string>{"Alice", "Barbara"})) << r.out;
+}
+
+TEST(Tour, E07_StarvationGreedyAndPolite) {
+  ProcessResult r = tour("E07", {"--scale", "10", "--elapsed"});  // runtime 100ms (1s)
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::string out;
+  double elapsed = take_elapsed(r.out, &out);
+  std::vector<std::string> got = lines(out);
+  ASSERT_EQ(got.size(), 2u) << r.out;
+  std::sort(got.begin(), got.end());
+  std::smatch greedy, polite;
+  // Verbatim: the greedy line has no final period, the polite line has one.
+  ASSERT_TRUE(std::regex_match(got[0], greedy,
+                               std::regex("Greedy worker was able to execute ([0-9]+) work loops")))
+      << r.out;
+  ASSERT_TRUE(std::regex_match(
+      got[1], polite, std::regex("Polite worker was able to execute ([0-9]+) work loops\\.")))
+      << r.out;
+  long n = std::stol(greedy[1]), m = std::stol(polite[1]);
+  EXPECT_GT(n, 0);
+  EXPECT_GT(m, 0);
+  // Greedy > polite is the usual outcome but depends on the mutex's fairness: only shown.
+  std::cout << "E07: greedy " << n << ", polite " << m << " work loops in 100ms\n";
+  // Both loops run for `runtime`; the last unit of work may finish a little later.
+  EXPECT_GE(elapsed, 0.100 - 0.001) << r.out;
+  EXPECT_LE(elapsed, 0.100 + 1.0) << r.out;
+}
+
 TEST(Tour, E08_CspCopyProcessAndPair) {
   expect_output(tour("E08"), "east: hello (closed)\nDIV?(x, y): x=19 y=13\n");
 }
@@ -173,6 +280,267 @@ TEST(Tour, E14_ContextSwitchBenchmark) {
     EXPECT_LT(ns, 10'000.0) << "soft bound: 10us per context switch";
   }
   std::cout << "E14: " << ns << " ns/op (Go: about 225 ns)\n";
+}
+
+TEST(Tour, E15_WaitGroupTwoSleepers) {
+  ProcessResult r = tour("E15");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 3u) << r.out;
+  EXPECT_EQ(multiset_of({got.begin(), got.begin() + 2}),
+            (std::multiset<std::string>{"1st goroutine sleeping...", "2nd goroutine sleeping..."}))
+      << r.out;
+  EXPECT_EQ(got[2], "All goroutines complete.");
+}
+
+TEST(Tour, E16_WaitGroupGreeters) {
+  ProcessResult r = tour("E16");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(multiset_of(lines(r.out)),
+            (std::multiset<std::string>{"Hello from 1!", "Hello from 2!", "Hello from 3!",
+                                        "Hello from 4!", "Hello from 5!"}))
+      << r.out;
+}
+
+TEST(Tour, E17_MutexGuardsTheCounter) {
+  ProcessResult r = tour("E17");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 13u) << r.out;
+  EXPECT_EQ(got.back(), "Arithmetic complete.");
+  // Replayed from 0, each line is one step from the previous value: the prints are
+  // inside the critical section.
+  int value = 0, increments = 0, decrements = 0;
+  const std::regex step("(Incrementing|Decrementing): (-?[0-9]+)");
+  for (std::size_t i = 0; i + 1 < got.size(); i++) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(got[i], m, step)) << got[i];
+    bool inc = m[1] == "Incrementing";
+    (inc ? increments : decrements)++;
+    value += inc ? 1 : -1;
+    EXPECT_EQ(std::stoi(m[2]), value) << r.out;
+  }
+  EXPECT_EQ(increments, 6);
+  EXPECT_EQ(decrements, 6);
+  EXPECT_EQ(value, 0);
+}
+
+TEST(Tour, E18_RWMutexVsMutexTable) {
+  ProcessResult r = tour("E18", {"--rows", "12"});  // up to 2^11 readers
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 13u) << r.out;
+  // tabwriter: each column as wide as its widest cell plus 2 spaces (the seed's
+  // header typo kept).
+  EXPECT_TRUE(matches(got[0], "^Readers  RWMutext +Mutex$")) << got[0];
+  const std::regex row("([0-9]+)( +)([^ ]+)( +)([^ ]+)");
+  std::size_t rw_column = got[0].find("RWMutext"), mutex_column = got[0].rfind("Mutex");
+  for (int i = 0; i < 12; i++) {
+    const std::string& line = got[static_cast<std::size_t>(i) + 1];
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, row)) << line;
+    EXPECT_EQ(std::stol(m[1]), 1L << i) << line;
+    EXPECT_EQ(static_cast<std::size_t>(m.position(3)), rw_column) << line;
+    // Column positions count runes: "µs" is one byte longer than it looks.
+    std::string before = line.substr(0, static_cast<std::size_t>(m.position(5)));
+    std::size_t runes = 0;
+    for (unsigned char ch : before) runes += (ch & 0xC0) != 0x80;
+    EXPECT_EQ(runes, mutex_column) << line;
+    EXPECT_GT(go_duration_seconds(m[3]), 0) << line;
+    EXPECT_GT(go_duration_seconds(m[5]), 0) << line;
+  }
+}
+
+TEST(Tour, E19_CondSemantics) {
+  expect_output(tour("E19"),
+                "Signal, three times, wakes the waiters in the order they waited: 1 2 3\n"
+                "Broadcast, once, wakes all 5 waiters\n"
+                "Signal with no waiter does nothing: a later waiter still waits 50ms after: "
+                "true; the next Signal wakes it\n"
+                "Wait returns with L locked: true (unlocked after the waiter's Unlock: true)\n"
+                "Wait unlocks L while it waits: a writer locked the RWMutex under a waiting "
+                "reader; Cond(rw.RLocker()) works\n");
+}
+
+TEST(Tour, E20_WaitInALoop) {
+  expect_output(tour("E20"),
+                "2 consumers wait for an item\n"
+                "1 item added, Broadcast: 2 returns from Wait, 1 item taken, 1 Wait again\n"
+                "50ms later: items taken 1, returns from Wait 2 (the other consumer still "
+                "waits)\n"
+                "1 more item added, Broadcast: items taken 2, both consumers done\n");
+}
+
+TEST(Tour, E21_CondSignalBoundedQueue) {
+  ProcessResult r = tour("E21", {"--scale", "100", "--elapsed"});  // removal after 10ms (1s)
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::string out;
+  double elapsed = take_elapsed(r.out, &out);
+  std::vector<std::string> got = lines(out);
+  ASSERT_EQ(got.size(), 20u) << r.out;
+  EXPECT_EQ(got[0], "Adding to queue");
+  EXPECT_EQ(got[1], "Adding to queue");
+  int added = 0, removed = 0;
+  for (const std::string& line : got) {
+    if (line == "Adding to queue") {
+      added++;
+      // Only a removal makes room for the items after the 8th.
+      if (added == 10) {
+        EXPECT_GE(removed, 8) << r.out;
+      }
+    } else {
+      ASSERT_EQ(line, "Removed from queue");
+      removed++;
+    }
+    EXPECT_GE(added - removed, 0) << r.out;  // every prefix
+    EXPECT_LE(added - removed, 2) << r.out;
+  }
+  EXPECT_EQ(added, 10);
+  EXPECT_EQ(removed, 10);  // the port waits for the removers
+  // Items 9-10 are added at about 4 delays, and removed one delay later.
+  EXPECT_GE(elapsed, 0.050 - 0.001) << r.out;
+  EXPECT_LE(elapsed, 0.050 + 0.5) << r.out;
+}
+
+TEST(Tour, E22_BroadcastRunsEveryHandler) {
+  const std::multiset<std::string> handlers{"Maximizing window.", "Displaying annoying dialog box!",
+                                            "Mouse clicked."};
+  ProcessResult r = tour("E22", {}, {}, 10);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(multiset_of(lines(r.out)), handlers) << r.out;
+  EXPECT_LT(r.seconds, 1.0);
+  // 1000 clicks of fresh buttons, in one process: no wake-up is ever lost (the seed's
+  // race would hang a round), and each round prints its three lines before the next.
+  r = tour("E22", {"--repeat", "1000"}, {}, 30);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 3000u);
+  for (std::size_t i = 0; i < got.size(); i += 3) {
+    auto round = got.begin() + static_cast<std::ptrdiff_t>(i);
+    ASSERT_EQ(multiset_of({round, round + 3}), handlers) << "round " << i / 3;
+  }
+}
+
+TEST(Tour, E23_OnceCountIsOne) {
+  for (int run = 0; run < 20; run++) expect_output(tour("E23"), "Count is 1\n");
+}
+
+TEST(Tour, E24_OnceCountsCallsOfDo) {
+  expect_output(tour("E24"), "Count: 1\n");
+}
+
+TEST(Tour, E25_RecursiveOnceDeadlocks) {
+  ProcessResult r = tour("E25", {"--watchdog-ms", "300"}, {}, 10);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, kDeadlockReport);
+  // It stops inside the inner onceA.Do: the outer one never returns.
+  EXPECT_EQ(r.out,
+            "main: onceA.Do(initA)\n"
+            "initA: onceB.Do(initB)\n"
+            "initB: onceA.Do(initA)\n");
+}
+
+TEST(Tour, E26_PoolSemantics) {
+  expect_output(tour("E26"),
+                "Get on an empty Pool without New: nil: true\n"
+                "Get on an empty Pool with New: New called 1 time(s), got new instance\n"
+                "Put(x) then Get() on one goroutine: got x back: true; the pool is empty again: "
+                "true\n"
+                "100 goroutines, 100000 Get/Put in all: items held by two goroutines at once: 0; "
+                "far fewer items created than Gets: true\n");
+}
+
+TEST(Tour, E27_PoolNewOnEmpty) {
+  expect_output(tour("E27"), "Creating new instance.\n");
+}
+
+TEST(Tour, E28_PoolReusesCalculators) {
+#if defined(GOCXX_TSAN)
+  // ThreadSanitizer counts every goroutine as a thread, and allows 8128 at once.
+  const long workers = 2048;
+#else
+  const long workers = 65536;  // 1<<16 (the program's default: 1<<20)
+#endif
+  ProcessResult r = tour("E28", {"--workers", std::to_string(workers)});
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(r.out, m, std::regex("([0-9]+) calculators were created\\.")))
+      << r.out;
+  long n = std::stol(m[1]);
+  EXPECT_GE(n, 4);  // the four seeded
+  // Far fewer than the workers: a buffer is held only between a Get and its Put.
+  EXPECT_LE(n, workers / 16) << r.out;
+  std::cout << "E28: " << n << " calculators for " << workers << " workers\n";
+}
+
+TEST(Tour, E29_WarmPoolAnswersQuickly) {
+  // Connecting to the service takes 10ms (1s); 10 are made before the daemon listens.
+  ProcessResult r = tour("E29", {"--scale", "100", "--requests", "20"});
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 23u) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(
+      got[0], m,
+      std::regex("daemon started after (.+) \\(connect time 10ms, 10 connections warmed\\)")))
+      << got[0];
+  EXPECT_GE(go_duration_seconds(m[1]), 10 * 0.010 - 0.001) << got[0];  // sequential warm-up
+  std::vector<double> times;
+  for (int i = 1; i <= 20; i++) {
+    const std::string& line = got[static_cast<std::size_t>(i)];
+    ASSERT_TRUE(std::regex_match(
+        line, m, std::regex("request " + std::to_string(i) + ": \"\\\\n\" in (.+)")))
+        << line;  // each response is exactly "\n"
+    double s = go_duration_seconds(m[1]);
+    EXPECT_GT(s, 0) << line;
+    times.push_back(s);
+  }
+  EXPECT_TRUE(matches(got[21], "^BenchmarkNetworkRequest\t20\t[0-9]+ ns/op$")) << got[21];
+  // Every request was served from the pool: no connect after the warm-up ...
+  EXPECT_EQ(got[22],
+            "connectToService calls: 10 before the daemon listened, 0 during the requests");
+  // ... so requests take well under the connect time (typically 0.1ms; the median,
+  // as a loaded machine may delay a few).
+  std::sort(times.begin(), times.end());
+  EXPECT_LT(times[times.size() / 2], 0.010 / 4) << r.out;
+}
+
+TEST(Tour, E29_ConnectPerRequestIsSlow) {
+  ProcessResult r = tour("E29", {"--scale", "100", "--requests", "5", "--per-request-connect"});
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 8u) << r.out;
+  EXPECT_TRUE(matches(got[0],
+                      "^daemon started after .+ \\(connect time 10ms, no pool: a connect "
+                      "per request\\)$"))
+      << got[0];
+  for (int i = 1; i <= 5; i++) {
+    const std::string& line = got[static_cast<std::size_t>(i)];
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(
+        line, m, std::regex("request " + std::to_string(i) + ": \"\\\\n\" in (.+)")))
+        << line;
+    EXPECT_GE(go_duration_seconds(m[1]), 0.010 - 0.001) << line;  // a connect each
+  }
+  EXPECT_TRUE(matches(got[6], "^BenchmarkNetworkRequest\t5\t[0-9]+ ns/op$")) << got[6];
+  EXPECT_EQ(got[7], "connectToService calls: 0 before the daemon listened, 5 during the requests");
 }
 
 TEST(Tour, E30_ChannelDirections) {

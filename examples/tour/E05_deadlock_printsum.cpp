@@ -1,0 +1,79 @@
+// E05 deadlock-printsum (seed lines 188-223): printSum(&a, &b) and printSum(&b, &a)
+// each lock their first value, sleep 2s, then try to lock the second: each holds one
+// mutex and waits for the other, forever. All four Coffman conditions hold (mutual
+// exclusion, hold-and-wait, no preemption, circular wait), so the deadlock is
+// certain: no `sum=` line is ever printed and wg.Wait() never returns.
+//
+// Go's runtime sees that every goroutine is asleep and aborts with `fatal error: all
+// goroutines are asleep - deadlock!` (exit status 2). gocxx has no deadlock detector
+// yet, so this program hangs as the seed says; --watchdog-ms N stands in for the
+// detector: a plain thread that, N ms after the start, explains on stderr and exits
+// with status 2.
+// Usage: tour_E05 [--scale N] [--watchdog-ms N]   (--scale divides the 2s sleep by N)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "gocxx/gocxx.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Ends the process with Go's exit status for a deadlock once ms milliseconds have
+// passed (gocxx cannot see the deadlock itself yet).
+void start_watchdog(long ms) {
+  std::thread([ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "deadlock: no progress after %ld ms (Go would report: fatal error: all "
+                 "goroutines are asleep - deadlock!)\n",
+                 ms);
+    std::_Exit(2);
+  }).detach();
+}
+
+struct value {
+  gocxx::sync::Mutex mu;
+  int value = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long scale = 1, watchdog_ms = 0;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
+      scale = std::atol(argv[++i]);
+    } else if (std::strcmp(argv[i], "--watchdog-ms") == 0 && i + 1 < argc &&
+               std::atol(argv[i + 1]) > 0) {
+      watchdog_ms = std::atol(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: %s [--scale N] [--watchdog-ms N]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (watchdog_ms > 0) start_watchdog(watchdog_ms);
+  return gocxx::run([scale] {
+    gocxx::sync::WaitGroup wg;
+    auto printSum = [&wg, scale](value* v1, value* v2) {
+      struct Done {
+        gocxx::sync::WaitGroup& wg;
+        ~Done() { wg.done(); }  // defer wg.Done()
+      } done{wg};
+      std::lock_guard<gocxx::sync::Mutex> l1(v1->mu);  // v1.mu.Lock(); defer v1.mu.Unlock()
+      gocxx::time::sleep(gocxx::time::Duration(2s) / scale);
+      std::lock_guard<gocxx::sync::Mutex> l2(v2->mu);  // blocks forever
+      std::printf("sum=%d\n", v1->value + v2->value);
+    };
+    value a, b;
+    wg.add(2);
+    gocxx::go(printSum, &a, &b);  // locks a, then waits for b
+    gocxx::go(printSum, &b, &a);  // locks b, then waits for a
+    wg.wait();
+  });
+}

@@ -1,0 +1,65 @@
+// E25 once-recursive-deadlock (seed lines 769-775): onceA.Do(initA) runs initA,
+// which calls onceB.Do(initB), whose initB calls onceA.Do(initA): that call waits for
+// the outer onceA.Do to finish, which waits for it. A deadlock: the program never
+// gets past the outer call.
+//
+// Go aborts with `fatal error: all goroutines are asleep - deadlock!` (exit status
+// 2). gocxx has no deadlock detector yet, so this program hangs; --watchdog-ms N
+// stands in for the detector: a plain thread that, N ms after the start, explains
+// on stderr and exits with status 2. Each step is printed as it starts, so the
+// output shows where the program stops; `onceA.Do(initA) returned` never appears.
+// Usage: tour_E25 [--watchdog-ms N]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <thread>
+
+#include "gocxx/gocxx.hpp"
+
+namespace {
+
+// Ends the process with Go's exit status for a deadlock once ms milliseconds have
+// passed (gocxx cannot see the deadlock itself yet).
+void start_watchdog(long ms) {
+  std::thread([ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    std::fflush(stdout);
+    std::fprintf(stderr,
+                 "deadlock: no progress after %ld ms (Go would report: fatal error: all "
+                 "goroutines are asleep - deadlock!)\n",
+                 ms);
+    std::_Exit(2);
+  }).detach();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long watchdog_ms = 0;
+  for (int i = 1; i < argc; i++) {
+    if (std::strcmp(argv[i], "--watchdog-ms") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
+      watchdog_ms = std::atol(argv[++i]);
+    } else {
+      std::fprintf(stderr, "usage: %s [--watchdog-ms N]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (watchdog_ms > 0) start_watchdog(watchdog_ms);
+  return gocxx::run([] {
+    gocxx::sync::Once onceA, onceB;
+    std::function<void()> initB;
+    std::function<void()> initA = [&] {
+      std::printf("initA: onceB.Do(initB)\n");
+      onceB.call(initB);
+    };
+    initB = [&] {
+      std::printf("initB: onceA.Do(initA)\n");
+      onceA.call(initA);  // this line won't proceed until the line below completes
+    };
+    std::printf("main: onceA.Do(initA)\n");
+    onceA.call(initA);  // this line won't complete until the line above is done
+    std::printf("onceA.Do(initA) returned\n");
+  });
+}
