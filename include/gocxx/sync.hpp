@@ -13,8 +13,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <source_location>
 #include <string>
 #include <tuple>
@@ -158,7 +158,7 @@ class Cond {
   struct Waiter;
   std::atomic<std::uint32_t> wait_ticket_{0};    // the next ticket handed out
   std::atomic<std::uint32_t> notify_ticket_{0};  // the next to wake; written under a lock
-  Waiter* head_ = nullptr;                        // sleeping waiters, in ticket order
+  Waiter* head_ = nullptr;                       // sleeping waiters, in ticket order
   Waiter* tail_ = nullptr;
 };
 
@@ -351,11 +351,9 @@ template <class T>
 class Pool final : private detail::PoolBase {
  public:
   // Go's Pool without New: get() on an empty pool returns T{}.
-  Pool()
-    requires std::is_default_constructible_v<T>
-      : factory_([] { return T{}; }) {}
+  Pool() requires std::is_default_constructible_v<T> : factory_([] { return T{}; }) {}
   template <class F>
-    requires std::is_invocable_r_v<T, F&>
+  requires std::is_invocable_r_v<T, F&>
   explicit Pool(F factory) : factory_(std::move(factory)) {}
   ~Pool() override {
     unregister();  // no rotation may run while the lists go away
@@ -417,7 +415,7 @@ class Pool final : private detail::PoolBase {
   struct alignas(64) Local {
     std::atomic<Node*> private_slot{nullptr};  // the fast path
     std::atomic<Node*> spare{nullptr};         // an empty node to reuse
-    Mutex mu;                                   // guards shared and victims
+    Mutex mu;                                  // guards shared and victims
     std::vector<Node*> shared;
     std::vector<Node*> victims;
   };
@@ -552,9 +550,8 @@ class Map {
     return previous;
   }
 
-  bool compare_and_swap(const K& key, const V& expected, V desired)
-    requires std::equality_comparable<V>
-  {
+  bool compare_and_swap(const K& key, const V& expected,
+                        V desired) requires std::equality_comparable<V> {
     Shard& s = shard(key);
     std::lock_guard<RWMutex> guard(s.mu);
     auto it = s.m.find(key);
@@ -563,9 +560,7 @@ class Map {
     return true;
   }
 
-  bool compare_and_delete(const K& key, const V& expected)
-    requires std::equality_comparable<V>
-  {
+  bool compare_and_delete(const K& key, const V& expected) requires std::equality_comparable<V> {
     Shard& s = shard(key);
     std::lock_guard<RWMutex> guard(s.mu);
     auto it = s.m.find(key);
@@ -576,7 +571,7 @@ class Map {
 
   // Calls f(key, value) for each entry until f returns false.
   template <class F>
-    requires std::is_invocable_r_v<bool, F&, const K&, const V&>
+  requires std::is_invocable_r_v<bool, F&, const K&, const V&>
   void range(F f) const {
     std::vector<std::pair<K, V>> snapshot;
     for (const Shard& s : shards_) {
@@ -629,7 +624,7 @@ class ErrGroup {
   static std::pair<ErrGroup, context::Context> with_context(const context::Context& parent);
 
   template <class F>
-    requires std::is_invocable_r_v<Error, F&>
+  requires std::is_invocable_r_v<Error, F&>
   void go(F&& f) {
     enter(true);
     launch(std::function<Error()>(std::forward<F>(f)));
@@ -637,7 +632,7 @@ class ErrGroup {
 
   // go(), unless the limit is reached: then returns false and does not run f.
   template <class F>
-    requires std::is_invocable_r_v<Error, F&>
+  requires std::is_invocable_r_v<Error, F&>
   bool try_go(F&& f) {
     if (!enter(false)) return false;
     launch(std::function<Error()>(std::forward<F>(f)));
@@ -701,8 +696,8 @@ class SingleFlight {
 
   // Go's Do.
   template <class F>
-    requires std::is_invocable_r_v<std::pair<V, Error>, F&>
-  std::tuple<V, Error, bool> call(const std::string& key, F&& fn) {
+  requires std::is_invocable_r_v<std::pair<V, Error>, F&> std::tuple<V, Error, bool> call(
+      const std::string& key, F&& fn) {
     std::unique_lock<Mutex> lock(mu_);
     if (auto it = calls_.find(key); it != calls_.end()) {
       std::shared_ptr<Call> c = it->second;
@@ -724,8 +719,8 @@ class SingleFlight {
   // Go's DoChan: the result arrives on the returned channel (fn runs in a new
   // goroutine unless a call with this key is already in flight).
   template <class F>
-    requires std::is_invocable_r_v<std::pair<V, Error>, F&>
-  RecvChan<Result> do_chan(const std::string& key, F fn) {
+  requires std::is_invocable_r_v<std::pair<V, Error>, F&> RecvChan<Result> do_chan(
+      const std::string& key, F fn) {
     auto ch = make_chan<Result>(1);
     std::unique_lock<Mutex> lock(mu_);
     if (auto it = calls_.find(key); it != calls_.end()) {

@@ -23,7 +23,9 @@ bool before(std::uint32_t a, std::uint32_t b) noexcept {
   return static_cast<std::int32_t>(a - b) < 0;
 }
 
-void unlock_list(rt::G* /*g*/, void* lock) { static_cast<rt::Lock*>(lock)->unlock(); }
+void unlock_list(rt::G* /*g*/, void* lock) {
+  static_cast<rt::Lock*>(lock)->unlock();
+}
 
 }  // namespace
 

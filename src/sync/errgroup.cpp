@@ -16,7 +16,7 @@ struct ErrGroup::State {
   context::CancelCauseFunc cancel;
   Once first_error;
   Error err;
-  Once first_panic;  // kept apart from errors: an exception is never dropped for one
+  Once first_panic;          // kept apart from errors: an exception is never dropped for one
   std::exception_ptr panic;  // the first exception a goroutine let escape
 
   void done() {

@@ -85,7 +85,9 @@ void pause_rotation_for_test(bool paused) {
   g_rotation_paused.store(paused, std::memory_order_relaxed);
 }
 
-int procs_ever() noexcept { return rt::sched().nallp.load(std::memory_order_acquire); }
+int procs_ever() noexcept {
+  return rt::sched().nallp.load(std::memory_order_acquire);
+}
 
 PoolBase::PoolBase() {
   Registry& r = registry();
@@ -94,7 +96,9 @@ PoolBase::PoolBase() {
   registered_ = true;
 }
 
-PoolBase::~PoolBase() { unregister(); }
+PoolBase::~PoolBase() {
+  unregister();
+}
 
 void PoolBase::unregister() noexcept {
   Registry& r = registry();
@@ -104,7 +108,9 @@ void PoolBase::unregister() noexcept {
   r.pools.erase(std::find(r.pools.begin(), r.pools.end(), this));
 }
 
-std::atomic<bool>& PoolBase::cleanup_armed() noexcept { return g_cleanup_armed; }
+std::atomic<bool>& PoolBase::cleanup_armed() noexcept {
+  return g_cleanup_armed;
+}
 
 void PoolBase::arm_cleanup() {
   bool expected = false;

@@ -33,7 +33,9 @@ struct Semaphore::Impl {
   }
 };
 
-Semaphore::Semaphore(std::int64_t size) : impl_(std::make_unique<Impl>()) { impl_->size = size; }
+Semaphore::Semaphore(std::int64_t size) : impl_(std::make_unique<Impl>()) {
+  impl_->size = size;
+}
 Semaphore::~Semaphore() = default;
 
 Error Semaphore::acquire(const context::Context& ctx, std::int64_t n) {

@@ -417,7 +417,8 @@ TEST(Tour, E22_BroadcastRunsEveryHandler) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(multiset_of(lines(r.out)), handlers) << r.out;
-  EXPECT_LT(r.seconds, 1.0);
+  EXPECT_LT(r.seconds,
+            10.0);  // the catalog's "completes within a timeout" (sanitizer start-up included)
   // 1000 clicks of fresh buttons, in one process: no wake-up is ever lost (the seed's
   // race would hang a round), and each round prints its three lines before the next.
   r = tour("E22", {"--repeat", "1000"}, {}, 30);
