@@ -31,6 +31,11 @@ class Panic : public std::logic_error {
 
 class Error;
 
+namespace detail {
+// Tells leak checkers that p is meant to live for ever.
+void keep_forever(const void* p) noexcept;
+}  // namespace detail
+
 namespace errors {
 
 // The interface an error value implements (Go's `error` plus Unwrap and the
@@ -63,6 +68,7 @@ class Error {
   template <class T, class... Args>
   static Error from_static(Args&&... args) {
     const T* forever = new T(std::forward<Args>(args)...);  // never freed, by design
+    detail::keep_forever(forever);
     // An empty owner: the pointer is shared without a control block to count.
     return Error(std::shared_ptr<const errors::ErrorBase>(
         std::shared_ptr<const errors::ErrorBase>(), forever));

@@ -1,5 +1,17 @@
 #include "gocxx/errors.hpp"
 
+#include "runtime/sanitizers.hpp"
+
+namespace gocxx::detail {
+
+void keep_forever([[maybe_unused]] const void* p) noexcept {
+#if defined(GOCXX_ASAN)
+  __lsan_ignore_object(p);
+#endif
+}
+
+}  // namespace gocxx::detail
+
 namespace gocxx::errors {
 namespace {
 
