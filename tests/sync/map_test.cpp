@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gocxx/gocxx.hpp"
@@ -153,4 +154,54 @@ TEST(MapStress, ConcurrentMutationLosesNothing) {
       EXPECT_EQ(total, std::int64_t{kWriters} * kIncrements);
     });
   }
+}
+
+// Readers run without locks while writers replace values: a reader must never see
+// a value being written (both halves always match), from goroutines and threads.
+TEST(MapStress, ReadersNeverSeeAHalfWrittenValue) {
+  struct Wide {
+    std::int64_t a = 0;
+    std::string text = "0";  // heap-allocated once long: a torn read would crash ASan
+    std::int64_t b = 0;
+  };
+  sync::Map<int, Wide> m;
+  constexpr int kKeys = 8;
+  for (int k = 0; k < kKeys; ++k) m.store(k, Wide{});
+  std::atomic<bool> stop{false};
+  std::atomic<bool> torn{false};
+  std::atomic<std::int64_t> reads{0};
+  auto reader = [&](unsigned seed) {
+    std::minstd_rand rng(seed);
+    while (!stop.load(std::memory_order_relaxed)) {
+      std::optional<Wide> w = m.load(static_cast<int>(rng() % kKeys));
+      if (!w || w->a != w->b ||
+          w->text != std::to_string(w->a) + std::string(40, 'x').substr(0, w->a > 0 ? 40 : 0)) {
+        torn = true;
+      }
+      // Goroutines are not preempted: a reader lets the writers run now and then.
+      if (reads.fetch_add(1, std::memory_order_relaxed) % 64 == 0) runtime::gosched();
+    }
+  };
+  std::thread thread_reader([&] { reader(99); });
+  run_with_procs(2, [&] {
+    sync::WaitGroup readers;
+    for (int r = 0; r < 3; ++r) readers.go([&, r] { reader(static_cast<unsigned>(r) + 1); });
+    sync::WaitGroup writers;
+    for (int w = 0; w < 2; ++w) {
+      writers.go([&, w] {
+        for (std::int64_t i = 1; i <= 20000; ++i) {
+          std::int64_t v = i * 2 + w;
+          m.store(static_cast<int>(i % kKeys),
+                  Wide{v, std::to_string(v) + std::string(40, 'x'), v});
+          if (i % 16 == 0) runtime::gosched();
+        }
+      });
+    }
+    writers.wait();
+    stop = true;
+    readers.wait();
+  });
+  thread_reader.join();
+  EXPECT_FALSE(torn.load());
+  EXPECT_GT(reads.load(), 0);
 }
