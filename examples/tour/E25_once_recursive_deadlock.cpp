@@ -16,25 +16,8 @@
 #include <functional>
 #include <thread>
 
+#include "deadlock_watchdog.hpp"
 #include "gocxx/gocxx.hpp"
-
-namespace {
-
-// Ends the process with Go's exit status for a deadlock once ms milliseconds have
-// passed (gocxx cannot see the deadlock itself yet).
-void start_watchdog(long ms) {
-  std::thread([ms] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    std::fflush(stdout);
-    std::fprintf(stderr,
-                 "deadlock: no progress after %ld ms (Go would report: fatal error: all "
-                 "goroutines are asleep - deadlock!)\n",
-                 ms);
-    std::_Exit(2);
-  }).detach();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   long watchdog_ms = 0;
@@ -46,7 +29,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (watchdog_ms > 0) start_watchdog(watchdog_ms);
+  if (watchdog_ms > 0) tour::start_deadlock_watchdog(watchdog_ms);
   return gocxx::run([] {
     gocxx::sync::Once onceA, onceB;
     std::function<void()> initB;

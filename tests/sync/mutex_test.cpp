@@ -338,7 +338,7 @@ TEST(RWMutex, RLockerIsALockerForCond) {
       cond.l.unlock();
       done.close();
     });
-    time::sleep(1ms);
+    time::sleep(1ms);  // most likely the waiter is in wait() by now; correct either way
     rw.lock();
     ready = true;
     rw.unlock();
