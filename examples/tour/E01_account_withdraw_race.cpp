@@ -23,6 +23,7 @@
 #include <string>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 namespace {
 
@@ -108,14 +109,7 @@ void forced_interleaving() {
 
 int main(int argc, char** argv) {
   long runs = 10000;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      runs = std::atol(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--runs N]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--runs", &runs}}, "[--runs N]")) return 2;
   return gocxx::run([runs] {
     fixed(runs);
     forced_interleaving();

@@ -19,6 +19,7 @@
 
 #include "deadlock_watchdog.hpp"
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 
@@ -33,17 +34,9 @@ struct value {
 
 int main(int argc, char** argv) {
   long scale = 1, watchdog_ms = 0;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--watchdog-ms") == 0 && i + 1 < argc &&
-               std::atol(argv[i + 1]) > 0) {
-      watchdog_ms = std::atol(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N] [--watchdog-ms N]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}, {"--watchdog-ms", &watchdog_ms}},
+                         "[--scale N] [--watchdog-ms N]"))
+    return 2;
   if (watchdog_ms > 0) tour::start_deadlock_watchdog(watchdog_ms);
   return gocxx::run([scale] {
     gocxx::sync::WaitGroup wg;

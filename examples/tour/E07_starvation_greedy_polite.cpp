@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 using gocxx::time::Duration;
@@ -22,16 +23,9 @@ using gocxx::time::Duration;
 int main(int argc, char** argv) {
   long scale = 1;
   bool elapsed = false;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--elapsed") == 0) {
-      elapsed = true;
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N] [--elapsed]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}, {"--elapsed", nullptr, &elapsed}},
+                         "[--scale N] [--elapsed]"))
+    return 2;
   return gocxx::run([=] {
     auto start = gocxx::time::now();
     gocxx::sync::WaitGroup wg;

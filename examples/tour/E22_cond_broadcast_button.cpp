@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 namespace {
 
@@ -72,14 +73,7 @@ void click_once() {
 
 int main(int argc, char** argv) {
   long repeat = 1;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--repeat") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      repeat = std::atol(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--repeat N]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--repeat", &repeat}}, "[--repeat N]")) return 2;
   return gocxx::run([repeat] {
     for (long i = 0; i < repeat; i++) click_once();
   });

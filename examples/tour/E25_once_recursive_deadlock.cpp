@@ -18,17 +18,12 @@
 
 #include "deadlock_watchdog.hpp"
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 int main(int argc, char** argv) {
   long watchdog_ms = 0;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--watchdog-ms") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      watchdog_ms = std::atol(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--watchdog-ms N]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--watchdog-ms", &watchdog_ms}}, "[--watchdog-ms N]"))
+    return 2;
   if (watchdog_ms > 0) tour::start_deadlock_watchdog(watchdog_ms);
   return gocxx::run([] {
     gocxx::sync::Once onceA, onceB;

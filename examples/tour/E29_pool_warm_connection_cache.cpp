@@ -35,6 +35,7 @@
 #include <string>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 using gocxx::time::Duration;
@@ -178,20 +179,12 @@ std::string quote(const std::string& s) {
 int main(int argc, char** argv) {
   long scale = 1, requests = 10;
   bool per_request = false;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--requests") == 0 && i + 1 < argc &&
-               std::atol(argv[i + 1]) > 0) {
-      requests = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--per-request-connect") == 0) {
-      per_request = true;
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N] [--requests K] [--per-request-connect]\n",
-                   argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv,
+                         {{"--scale", &scale},
+                          {"--requests", &requests},
+                          {"--per-request-connect", nullptr, &per_request}},
+                         "[--scale N] [--requests K] [--per-request-connect]"))
+    return 2;
   connect_delay = Duration(1s) / scale;
   return gocxx::run([=] {
     // func init()

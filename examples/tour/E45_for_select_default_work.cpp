@@ -10,19 +10,13 @@
 #include <cstring>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {
   long scale = 1;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}}, "[--scale N]")) return 2;
   return gocxx::run([scale] {
     auto done = gocxx::make_chan<std::any>();
     gocxx::go([done, scale] {

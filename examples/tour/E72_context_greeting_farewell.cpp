@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 namespace context = gocxx::context;
@@ -61,16 +62,9 @@ std::pair<std::string, Error> farewell(const context::Context& ctx) {
 
 int main(int argc, char** argv) {
   bool elapsed = false;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--elapsed") == 0) {
-      elapsed = true;
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N] [--elapsed]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}, {"--elapsed", nullptr, &elapsed}},
+                         "[--scale N] [--elapsed]"))
+    return 2;
   return gocxx::run([elapsed] {
     auto start = gocxx::time::now();
     {

@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 using gocxx::time::Duration;
@@ -117,18 +118,12 @@ std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<gocxx::time::Time>> doWork(
 int main(int argc, char** argv) {
   long scale = 1;
   bool verbatim = false, elapsed = false;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--verbatim") == 0) {
-      verbatim = true;
-    } else if (std::strcmp(argv[i], "--elapsed") == 0) {
-      elapsed = true;
-    } else {
-      std::fprintf(stderr, "usage: %s [--verbatim] [--scale N] [--elapsed]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv,
+                         {{"--scale", &scale},
+                          {"--verbatim", nullptr, &verbatim},
+                          {"--elapsed", nullptr, &elapsed}},
+                         "[--verbatim] [--scale N] [--elapsed]"))
+    return 2;
   return gocxx::run([=] {
     auto start = gocxx::time::now();
     auto done = gocxx::make_chan<std::any>();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "gocxx/gocxx.hpp"
+#include "tour_flags.hpp"
 
 using namespace std::chrono_literals;
 using gocxx::time::Duration;
@@ -92,16 +93,9 @@ bool TestDoWork_GeneratesAllNumbers() {
 
 int main(int argc, char** argv) {
   bool elapsed = false;
-  for (int i = 1; i < argc; i++) {
-    if (std::strcmp(argv[i], "--scale") == 0 && i + 1 < argc && std::atol(argv[i + 1]) > 0) {
-      scale = std::atol(argv[++i]);
-    } else if (std::strcmp(argv[i], "--elapsed") == 0) {
-      elapsed = true;
-    } else {
-      std::fprintf(stderr, "usage: %s [--scale N] [--elapsed]\n", argv[0]);
-      return 2;
-    }
-  }
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}, {"--elapsed", nullptr, &elapsed}},
+                         "[--scale N] [--elapsed]"))
+    return 2;
   return gocxx::run([elapsed] {
     auto start = gocxx::time::now();
     bool passed = TestDoWork_GeneratesAllNumbers();
