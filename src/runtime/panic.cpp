@@ -91,9 +91,9 @@ bool frame_is(void* pc, const char* fragment) {
 }
 
 void append_header(std::string& out, const G* g, const char* status) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s]:\n", static_cast<unsigned long long>(g->id),
-                status);
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s]:\n", static_cast<unsigned long long>(g->id),
+                status, static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
   out += buf;
 }
 
@@ -284,8 +284,10 @@ void fatal(const char* msg) noexcept {
   die();
 }
 
+constexpr std::size_t kSignalStackSize = 64 * 1024;
+
 void* install_signal_stack() noexcept {
-  constexpr std::size_t kSize = 64 * 1024;
+  constexpr std::size_t kSize = kSignalStackSize;
   void* mem = mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return nullptr;
   stack_t ss{};
@@ -296,6 +298,14 @@ void* install_signal_stack() noexcept {
     return nullptr;
   }
   return mem;
+}
+
+void remove_signal_stack(void* stack) noexcept {
+  if (stack == nullptr) return;
+  stack_t ss{};
+  ss.ss_flags = SS_DISABLE;
+  sigaltstack(&ss, nullptr);
+  munmap(stack, kSignalStackSize);
 }
 
 void install_crash_handlers() noexcept {

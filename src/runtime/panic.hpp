@@ -15,6 +15,8 @@ struct G;
 void install_crash_handlers() noexcept;
 // Per OS thread that runs goroutines: the alternate stack the overflow handler uses.
 void* install_signal_stack() noexcept;
+// Before such a thread ends: disables and frees what install_signal_stack made.
+void remove_signal_stack(void* stack) noexcept;
 
 // `goroutine N [status]:` plus, for the calling goroutine, its frames.
 std::string traceback(bool all, G* self, int skip_frames);

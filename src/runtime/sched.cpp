@@ -32,11 +32,11 @@
 #include <cstring>
 #include <new>
 #include <numeric>
-#include <thread>
 #include <utility>
 
 #include "context.hpp"
 #include "futex.hpp"
+#include "gocxx/errors.hpp"
 #include "panic.hpp"
 
 namespace gocxx::rt {
@@ -56,7 +56,7 @@ constexpr std::uint64_t kStarveCheckTicks = 64;      // read the clock every 64t
 constexpr std::uint32_t kMaxRunnextStreak = 32;
 constexpr int kStealRounds = 4;
 constexpr std::uint32_t kTimerCheckTicks = 16;  // direct switches between timer checks
-constexpr std::int64_t kTimerSlackNs = 50'000;   // the timer sleeper's coalescing window
+constexpr std::int64_t kTimerSlackNs = 50'000;  // the timer sleeper's coalescing window
 constexpr int kGoidBatch = 16;
 constexpr int kMaxLocalFreeG = 64;
 
@@ -394,14 +394,21 @@ void handoffp(P* p) {
       return;
     }
   }
+  std::int64_t timers_due = p->timers.min_when.load(std::memory_order_acquire);
   {
     LockGuard guard(s.lock);
     if (global_empty(s)) {
       pidle_put_locked(s, p);
-      return;
+      p = nullptr;
     }
   }
-  startm(p, false);
+  if (p != nullptr) {
+    startm(p, false);
+    return;
+  }
+  // The P's timers now belong to an idle P: make sure an M sleeps until the
+  // earliest of them (Go's handoffp wakes the netpoller for the same reason).
+  if (timers_due != 0) timer_added(timers_due);
 }
 
 // Wakes an idle processor if no M is looking for work (Go's wakep).
@@ -597,7 +604,8 @@ bool timer_sleep(M* m) {
     if (next != 0) {
       // A little slack lets one wake-up serve timers that are due close together
       // (never early: only later by at most kTimerSlackNs).
-      std::int64_t left = next - now + kTimerSlackNs;
+      std::int64_t left = 0;
+      if (__builtin_add_overflow(next - now, kTimerSlackNs, &left)) left = INT64_MAX;
       ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
       ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
     }
@@ -731,10 +739,15 @@ G* take_local(M* m) {
       p->timers.min_when.load(std::memory_order_acquire) <= nanotime()) {
     return nullptr;
   }
-  if (p->schedtick % kGlobalQueuePollTicks == 0 && !global_empty(s)) {
-    if (G* g = global_get(p, m, 1)) return g;
+  G* g = nullptr;
+  if (p->schedtick % kGlobalQueuePollTicks == 0 && !global_empty(s)) g = global_get(p, m, 1);
+  if (g == nullptr) g = runq_get(p);
+  if (g != nullptr && g->locked_m != nullptr) {
+    // Only its own M may run it: the caller switches to g0, which hands it over.
+    m->start_locked = g;
+    return nullptr;
   }
-  return runq_get(p);
+  return g;
 }
 
 void goroutine_trampoline_entry(void* arg);
@@ -745,7 +758,7 @@ void prepare_to_run(G* g, P* p) {
     if (!g->stack) g->stack = stack_alloc(p != nullptr ? &p->stacks : nullptr);
     sanitizer_create(g->san, g->stack.lo, g->stack.size());
     std::atomic_ref<void*>(g->sp).store(gocxx_ctx_make(g->stack.hi, goroutine_trampoline_entry),
-                                       std::memory_order_relaxed);
+                                        std::memory_order_relaxed);
   }
 }
 
@@ -825,21 +838,52 @@ void after_exit(G* g, void* /*arg*/) {
   free_g(g, m->p);
 }
 
-// The M's scheduler loop, on g0.
-[[noreturn]] void schedule_loop(M* m) {
+// Hands g, locked to another M, and this M's P to that M, and wakes it (Go's
+// startlockedm). The locked M sleeps in stoplockedm until this happens; this M
+// goes on without a P.
+void startlockedm(M* m, G* g) {
+  M* lm = g->locked_m;
+  if (lm == m) fatal("runtime: startlockedm: locked to me");
+  P* p = m->p;
+  m->p = nullptr;
+  p->m = lm;
+  lm->nextp = p;
+  lm->park.store(1, std::memory_order_release);
+  futex_wake(&lm->park, 1);
+}
+
+// The goroutine locked to m is not running: give m's P away and sleep until the
+// goroutine is runnable again and someone hands m a P to run it on (Go's
+// stoplockedm). Returns with m holding a P.
+void stoplockedm(M* m) {
+  if (P* p = m->p) {
+    m->p = nullptr;
+    handoffp(p);
+  }
+  stopm(m, false);
+  if (m->p == nullptr) fatal("runtime: stoplockedm: woken without a P");
+}
+
+// A locked goroutine exited while locked: give the P away and let the thread end
+// (m_main returns). Nothing refers to m any more: no G is locked to it, it is on
+// no list, and its P is gone.
+void drop_exiting_m(M* m) {
+  if (P* p = m->p) {
+    m->p = nullptr;
+    handoffp(p);
+  }
+}
+
+// The M's scheduler loop, on g0. Returns when the thread must end.
+void schedule_loop(M* m) {
   for (;;) {
-    G* g = find_runnable(m);
-    if (m->spinning) reset_spinning(m);
-    if (g->locked_m != nullptr && g->locked_m != m) {
-      // Hand our P and the goroutine to the M it is locked to; wait for new work.
-      M* lm = g->locked_m;
-      P* p = m->p;
-      m->p = nullptr;
-      p->m = lm;
-      lm->nextp = p;
-      lm->nextg = g;
-      lm->park.store(1, std::memory_order_release);
-      futex_wake(&lm->park, 1);
+    G* g = std::exchange(m->start_locked, nullptr);
+    if (g == nullptr) {
+      g = find_runnable(m);
+      if (m->spinning) reset_spinning(m);
+    }
+    if (g->locked_m != nullptr) {
+      startlockedm(m, g);
       continue;
     }
     if (sched().migrate_every_switch.load(std::memory_order_relaxed)) g->avoid_m = nullptr;
@@ -847,16 +891,15 @@ void after_exit(G* g, void* /*arg*/) {
     switch_to(m, &m->g0, g, nullptr, nullptr);
     // Back on g0: the goroutine that switched here parked, yielded or exited and its
     // after-switch action has run. While a goroutine is locked to this M, the M runs
-    // nothing else: it gives its P away and sleeps until that goroutine is readied
-    // and handed back by whichever M dequeues it.
-    while (m->locked_g != nullptr) {
-      P* p = m->p;
-      m->p = nullptr;
-      if (p != nullptr) handoffp(p);
-      stopm(m, false);
-      G* lg = m->nextg;
-      m->nextg = nullptr;
-      prepare_to_run(lg, m->p);
+    // that goroutine and nothing else.
+    for (;;) {
+      if (m->exit_thread) {
+        drop_exiting_m(m);
+        return;
+      }
+      G* lg = m->locked_g;
+      if (lg == nullptr) break;
+      stoplockedm(m);
       switch_to(m, &m->g0, lg, nullptr, nullptr);
     }
   }
@@ -882,6 +925,11 @@ void* m_main(void* arg) {
   m->nextp = nullptr;
   acquire_p(m, p);
   schedule_loop(m);
+  // The thread ends with the goroutine that was locked to it.
+  remove_signal_stack(m->signal_stack);
+  tls_m = nullptr;
+  delete m;
+  return nullptr;
 }
 
 }  // namespace
@@ -1247,12 +1295,15 @@ void run_task(G* g) {
   } else {
     sched().goroutines_no_p.fetch_sub(1, std::memory_order_relaxed);
   }
-  if (g->locked_m != nullptr) {
+  bool locked = g->locked_m != nullptr;
+  if (locked) {
     m->locked_g = nullptr;
     g->locked_m = nullptr;
+    g->lock_count = 0;
+    m->exit_thread = true;  // g0 ends the thread once g is freed
   }
   g->status.store(GStatus::dead, std::memory_order_relaxed);
-  G* next = take_local(m);
+  G* next = locked ? nullptr : take_local(m);
   if (next != nullptr) prepare_to_run(next, m->p);
   switch_to(m, g, next != nullptr ? next : &m->g0, after_exit, nullptr, /*from_dying=*/true);
   __builtin_unreachable();
@@ -1356,13 +1407,18 @@ std::int64_t count_goroutines() noexcept {
 
 void lock_thread() {
   G* self = current_g();
-  if (self->kind != G::Kind::goroutine) return;
+  if (self->kind != G::Kind::goroutine) return;  // a plain thread is its own thread
+  if (self->lock_count == UINT32_MAX) throw Panic("LockOSThread nesting overflow");
   M* m = current_m();
-  ++self->lock_count;
-  self->locked_m = m;
-  m->locked_g = self;
+  if (self->lock_count++ == 0) {
+    self->locked_m = m;
+    m->locked_g = self;
+  } else if (self->locked_m != m || m->locked_g != self) {
+    fatal("runtime: locked goroutine running on another thread");
+  }
 }
 
+// As Go's UnlockOSThread: more unlocks than locks are ignored.
 void unlock_thread() {
   G* self = current_g();
   if (self->kind != G::Kind::goroutine || self->lock_count == 0) return;
@@ -1406,21 +1462,18 @@ void exit_blocking() {
     self->status.store(GStatus::running, std::memory_order_relaxed);
     return;
   }
-  for (;;) {
-    P* p = nullptr;
-    {
-      LockGuard guard(s.lock);
-      p = pidle_get_locked(s);
-    }
-    if (p != nullptr) {
-      acquire_p(m, p);
-      self->status.store(GStatus::running, std::memory_order_relaxed);
-      return;
-    }
-    if (self->locked_m == nullptr) break;
-    std::this_thread::yield();  // a locked goroutine must get a P on this very M
+  P* p = nullptr;
+  {
+    LockGuard guard(s.lock);
+    p = pidle_get_locked(s);
+  }
+  if (p != nullptr) {
+    acquire_p(m, p);
+    self->status.store(GStatus::running, std::memory_order_relaxed);
+    return;
   }
   // No processor free: queue ourselves and let this M sleep (its g0 loop stops it).
+  // A locked goroutine is handed back to this very M by whoever dequeues it.
   switch_to(m, self, &m->g0, after_exit_blocking, nullptr);
 }
 

@@ -86,8 +86,10 @@ struct G {
 
   // --- scheduling ---
   G* sched_link = nullptr;  // global queue, free lists, batches
-  M* locked_m = nullptr;    // lock_os_thread
-  int lock_count = 0;
+  // lock_os_thread: the M this G is wired to, and how many unlocks that takes.
+  // Set and cleared only by the G itself while it runs on that M.
+  Racy<M*> locked_m = nullptr;  // read by tracebacks of other goroutines
+  std::uint32_t lock_count = 0;
   M* avoid_m = nullptr;  // debug migration mode
 
   // --- waiting ---
@@ -112,11 +114,19 @@ struct M {
   G g0;               // this thread's own stack, where the scheduler loop runs
   G* curg = nullptr;  // the context running on this M (&g0 while scheduling)
   P* p = nullptr;
-  P* nextp = nullptr;  // handed over by whoever woke us
-  G* nextg = nullptr;  // a locked goroutine handed to its M together with nextp
+  P* nextp = nullptr;                  // handed over by whoever woke us
   std::atomic<std::uint32_t> park{0};  // 0 asleep, 1 handed a P, 2 timer wake-up
   bool spinning = false;
+  // The goroutine wired to this M (lock_os_thread). While set, the M runs that G
+  // and nothing else: when it stops running, the M gives its P away and sleeps
+  // until the M that dequeues the G hands it a P (Go's stoplockedm/startlockedm).
   G* locked_g = nullptr;
+  // A G locked to another M that a direct switch (take_local) dequeued: g0 hands
+  // it to its M before looking for other work.
+  G* start_locked = nullptr;
+  // The locked goroutine exited while locked: this thread ends with it (Go 1.10+:
+  // the thread may be in a state nobody else should inherit).
+  bool exit_thread = false;
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
   std::uint64_t rng = 0;
   M* idle_link = nullptr;

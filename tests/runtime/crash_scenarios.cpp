@@ -44,6 +44,12 @@ int main(int argc, char** argv) {
     });
   }
   if (s == "panic-in-main") return run([] { throw_boom(); });
+  if (s == "panic-locked") {
+    return run([] {
+      runtime::lock_os_thread();
+      throw_boom();
+    });
+  }
   if (s == "close-nil") return run([] { Chan<int>().close(); });
   if (s == "close-closed") {
     return run([] {

@@ -43,6 +43,13 @@ TEST(Panic, TheTracebackShowsTheThrowingFrames) {
   EXPECT_EQ(r.err.find("created by"), std::string::npos) << r.err;
 }
 
+TEST(Panic, ALockedGoroutineSaysSoInItsHeader) {
+  ProcessResult r = scenario("panic-locked");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.rfind("panic: boom\n\ngoroutine 1 [running, locked to thread]:\n", 0), 0u)
+      << r.err;
+}
+
 TEST(Panic, GotracebackAllListsEveryGoroutine) {
   ProcessResult r = scenario("panic-in-goroutine", {"GOTRACEBACK=all"});
   EXPECT_EQ(r.exit_code, 2);
