@@ -152,18 +152,14 @@ std::pair<Context, CancelFunc> with_deadline_cause(const Context& parent, time::
 template <class Rep, class Period>
 std::pair<Context, CancelFunc> with_timeout(const Context& parent,
                                             std::chrono::duration<Rep, Period> timeout) {
-  return with_deadline_cause(
-      parent, time::now() + std::chrono::nanoseconds(time::detail::saturating_ns(timeout)),
-      Error());
+  return with_deadline_cause(parent, time::add(time::now(), timeout), Error());
 }
 
 template <class Rep, class Period>
 std::pair<Context, CancelFunc> with_timeout_cause(const Context& parent,
                                                   std::chrono::duration<Rep, Period> timeout,
                                                   Error cause) {
-  return with_deadline_cause(
-      parent, time::now() + std::chrono::nanoseconds(time::detail::saturating_ns(timeout)),
-      std::move(cause));
+  return with_deadline_cause(parent, time::add(time::now(), timeout), std::move(cause));
 }
 
 namespace detail {

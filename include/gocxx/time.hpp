@@ -5,8 +5,12 @@
 //   auto t = time::new_timer(50ms);  ... t.stop();  t.reset(1s);
 //   for (auto tick = time::tick(100ms);;) { tick.recv(); ... }
 //
-// Durations are any std::chrono::duration (converted to nanoseconds, saturating at
-// the extremes); instants are std::chrono::steady_clock time points. Timers never
+// Durations are any std::chrono::duration and instants std::chrono::steady_clock
+// time points. Every function here takes any of them, extremes included
+// (hours::max(), Time::min(), a NaN or infinite double duration): durations are
+// converted to nanoseconds saturating at the int64 range, and an instant plus a
+// duration saturates at Time::max() ("never") or Time::min() ("long past"), so
+// nothing overflows. Use time::add and time::sub for the same arithmetic. Timers never
 // fire early. As in Go 1.23: after stop() or reset() returns, no value from the
 // previous configuration is received; a timer or ticker nobody references any more
 // is released even if it was never stopped; a ticker drops ticks a slow receiver
@@ -32,14 +36,42 @@ using Time = std::chrono::steady_clock::time_point;
 
 namespace detail {
 
-// Any duration as nanoseconds, clamped to the int64 range instead of overflowing.
+// Any duration as nanoseconds, clamped to the int64 range instead of overflowing
+// (NaN counts as zero).
 template <class Rep, class Period>
 constexpr std::int64_t saturating_ns(std::chrono::duration<Rep, Period> d) {
-  using Wide = std::chrono::duration<long double, std::nano>;
-  long double ns = std::chrono::duration_cast<Wide>(d).count();
-  if (ns >= static_cast<long double>(INT64_MAX)) return INT64_MAX;
-  if (ns <= static_cast<long double>(INT64_MIN)) return INT64_MIN;
-  return static_cast<std::int64_t>(ns);
+  using ToNs = std::ratio_divide<Period, std::nano>;
+  if constexpr (std::is_integral_v<Rep> && std::is_signed_v<Rep> && sizeof(Rep) <= 8 &&
+                ToNs::den == 1) {
+    std::int64_t ns = 0;
+    if (__builtin_mul_overflow(static_cast<std::int64_t>(d.count()),
+                               static_cast<std::int64_t>(ToNs::num), &ns)) {
+      return d.count() > 0 ? INT64_MAX : INT64_MIN;
+    }
+    return ns;
+  } else {
+    using Wide = std::chrono::duration<long double, std::nano>;
+    long double ns = std::chrono::duration_cast<Wide>(d).count();
+    if (ns != ns) return 0;
+    if (ns >= static_cast<long double>(INT64_MAX)) return INT64_MAX;
+    if (ns <= static_cast<long double>(INT64_MIN)) return INT64_MIN;
+    return static_cast<std::int64_t>(ns);
+  }
+}
+
+static_assert(std::is_same_v<std::chrono::steady_clock::duration, std::chrono::nanoseconds>,
+              "gocxx's instants count int64 nanoseconds");
+
+constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+constexpr std::int64_t saturating_sub(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t r = 0;
+  if (__builtin_sub_overflow(a, b, &r)) return b < 0 ? INT64_MAX : INT64_MIN;
+  return r;
 }
 
 void sleep_ns(std::int64_t ns);
@@ -83,11 +115,28 @@ void sleep(std::chrono::duration<Rep, Period> d) {
 inline Time now() noexcept {
   return std::chrono::steady_clock::now();
 }
+
+// t + d (Go's Time.Add), saturating at Time::min() and Time::max() instead of
+// wrapping: add(now(), hours::max()) is Time::max(), an instant that never comes.
+template <class Rep, class Period>
+constexpr Time add(Time t, std::chrono::duration<Rep, Period> d) noexcept {
+  return Time(
+      Duration(detail::saturating_add(t.time_since_epoch().count(), detail::saturating_ns(d))));
+}
+
+// a - b (Go's Time.Sub): Duration::max() or Duration::min() where the difference
+// does not fit.
+constexpr Duration sub(Time a, Time b) noexcept {
+  return Duration(
+      detail::saturating_sub(a.time_since_epoch().count(), b.time_since_epoch().count()));
+}
+
+// sub(now(), t) and sub(t, now()).
 inline Duration since(Time t) noexcept {
-  return now() - t;
+  return sub(now(), t);
 }
 inline Duration until(Time t) noexcept {
-  return t - now();
+  return sub(t, now());
 }
 
 // Go's Duration.String(): "1.5s", "2m3.000000001s", "300ms", "1µs", "0s".

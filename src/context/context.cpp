@@ -38,7 +38,9 @@ namespace {
 std::atomic<std::int64_t> g_live_nodes{0};
 }  // namespace
 
-std::int64_t live_nodes() noexcept { return g_live_nodes.load(std::memory_order_relaxed); }
+std::int64_t live_nodes() noexcept {
+  return g_live_nodes.load(std::memory_order_relaxed);
+}
 
 class Node {
  public:
@@ -310,11 +312,11 @@ std::pair<Context, CancelFunc> with_deadline_cause(const Context& parent, time::
   if (auto cur = parent.deadline(); cur && *cur < deadline) {
     return with_cancel(parent);  // the parent's earlier deadline wins
   }
-  auto n = detail::new_cancel_node(
-      std::move(p), ".WithDeadline(" + time::to_string(deadline - time::now()) + ")");
+  auto n = detail::new_cancel_node(std::move(p),
+                                   ".WithDeadline(" + time::to_string(time::until(deadline)) + ")");
   n->deadline = deadline;
   detail::propagate_cancel(n, false);
-  time::Duration left = deadline - time::now();
+  time::Duration left = time::until(deadline);
   if (left <= time::Duration::zero()) {
     n->cancel(true, deadline_exceeded, cause);
     return {Context(n), CancelFunc(n)};

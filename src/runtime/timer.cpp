@@ -2,9 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
 #include <climits>
 #include <utility>
 
@@ -30,9 +30,15 @@ namespace {
 std::atomic<std::int64_t> g_live_timers{0};
 }  // namespace
 
-Timer::Timer() noexcept { g_live_timers.fetch_add(1, std::memory_order_relaxed); }
-Timer::~Timer() { g_live_timers.fetch_sub(1, std::memory_order_relaxed); }
-std::int64_t live_timers() noexcept { return g_live_timers.load(std::memory_order_relaxed); }
+Timer::Timer() noexcept {
+  g_live_timers.fetch_add(1, std::memory_order_relaxed);
+}
+Timer::~Timer() {
+  g_live_timers.fetch_sub(1, std::memory_order_relaxed);
+}
+std::int64_t live_timers() noexcept {
+  return g_live_timers.load(std::memory_order_relaxed);
+}
 
 void timer_retain(Timer* t) noexcept {
   t->refs.fetch_add(1, std::memory_order_relaxed);
@@ -177,8 +183,13 @@ void fire_locked(Timer* t, std::int64_t now) {
   if (t->period > 0) {
     // Missed ticks are skipped, not queued: the next tick is the first one after now.
     std::int64_t missed = (now - due) / t->period;
-    std::int64_t next = due + t->period * (missed + 1);
-    t->when = next <= 0 ? INT64_MAX : next;  // overflow: never again
+    std::int64_t step = 0;
+    std::int64_t next = 0;
+    if (__builtin_mul_overflow(t->period, missed + 1, &step) ||
+        __builtin_add_overflow(due, step, &next)) {
+      next = INT64_MAX;  // past the end of time: never again
+    }
+    t->when = next;
     if (wants_heap(t)) heap_set(t);
   } else {
     t->when = 0;
