@@ -24,6 +24,15 @@ __attribute__((noinline)) int deep(int n, volatile char* prev) {
   return deep(n + 1, frame) + frame[0];
 }
 
+// One frame four times the goroutine's stack: without probing, its first write
+// lands a megabyte down, past the guard, in another goroutine's stack.
+__attribute__((noinline)) int huge_frame(int seed) {
+  volatile char big[1 << 20];
+  big[0] = static_cast<char>(seed);
+  big[sizeof big - 1] = static_cast<char>(seed);
+  return big[seed & 1] + big[sizeof big - 1];
+}
+
 int overflow_in_goroutine() {
   return run([] {
     auto done = make_chan<int>();
@@ -80,6 +89,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (s == "stack-overflow") return overflow_in_goroutine();
+  if (s == "stack-clash-1mib") {
+    return run([] {
+      auto done = make_chan<int>();
+      go([done] { done.send(huge_frame(1)); });
+      int v = *done.recv();
+      std::puts("returned normally");
+      return v;
+    });
+  }
   if (s == "stack-overflow-64k") {
     runtime::set_stack_size(64 * 1024);
     return overflow_in_goroutine();

@@ -113,6 +113,24 @@ TEST(StackOverflow, EndsTheProcessWithAClearMessage) {
       << r.err;
 }
 
+// A single frame much larger than the guard (1 MiB on a 256 KiB stack): the
+// compiler's stack-clash probes touch every page on the way down, so the first
+// one below the stack faults in the guard.
+TEST(StackOverflow, AFrameLargerThanTheGuardCannotJumpIt) {
+  ProcessResult r = scenario("stack-clash-1mib");
+  EXPECT_EQ(r.out.find("returned normally"), std::string::npos) << r.out;
+  if (gocxx::rt::kUnderSanitizer) {
+    // The sanitizers own SIGSEGV: they report the fault and exit non-zero.
+    EXPECT_NE(r.exit_code, 0) << r.err;
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(matches(r.err,
+                      "runtime: goroutine stack exceeds 262144-byte limit\n"
+                      "fatal error: goroutine [0-9]+ stack overflow\n"))
+      << r.err;
+}
+
 TEST(StackOverflow, TheStackSizeIsSettable) {
   if (gocxx::rt::kUnderSanitizer) GTEST_SKIP() << "the sanitizers own SIGSEGV";
   ProcessResult r = scenario("stack-overflow-64k");
