@@ -679,6 +679,7 @@ G* find_runnable(M* m) {
     if (p->timers.min_when.load(std::memory_order_acquire) != 0) {
       run_timers_if_due(&p->timers, nanotime());
     }
+    stack_cache_maybe_trim(&p->stacks);
     if (p->id >= s.gomaxprocs.load(std::memory_order_relaxed)) {
       retire_p(m);
       if (m->spinning) {  // submitters counted on us: hand the search to someone
