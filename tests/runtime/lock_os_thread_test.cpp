@@ -1,10 +1,11 @@
 // runtime::lock_os_thread: a locked goroutine runs only on its own OS thread, and
 // that thread runs nothing else, whatever readies or moves the goroutine (channel
 // operations, close, select, timers and sleep, mutexes, WaitGroup, gosched,
-// blocking calls, GOMAXPROCS changes). Each scenario runs 100 times at GOMAXPROCS
-// 1, 2 and 4 and counts violations seen from inside the locked goroutines (they
-// moved, or another goroutine ran on their thread meanwhile) and from inside every
-// other goroutine (it found itself on a thread that a locked goroutine holds).
+// blocking calls, plain threads, GOMAXPROCS changes). Each scenario runs 100 times
+// at GOMAXPROCS 1, 2 and 4 and counts violations seen from inside the locked
+// goroutines (they moved, or another goroutine ran on their thread meanwhile) and
+// from inside every other goroutine (it found itself on a thread that a locked
+// goroutine holds).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gocxx/gocxx.hpp"
@@ -103,14 +105,14 @@ class Locked {
   bool released_ = false;
 };
 
-// Sanitizers slow every switch down several times: the same scenarios, fewer
-// steps per run.
+// Sanitizers slow every switch down several times: the other scenarios take
+// fewer steps per run there.
 constexpr int kScale = rt::kUnderSanitizer ? 4 : 1;
 
-// The program: locked senders that sleep now and then, an unlocked
-// receiver that yields now and then.
+// The reported program, at its full size under every build: locked senders that
+// sleep now and then, an unlocked receiver that yields now and then.
 void chan_and_sleep(Witness& w) {
-  const int kSends = 2000 / kScale;
+  const int kSends = 2000;
   sync::WaitGroup wg;
   auto c = make_chan<int>();
   for (int i = 0; i < 4; i++) {
@@ -283,6 +285,45 @@ void gosched_blocking_procs(Witness& w) {
   }
 }
 
+// Plain threads ready locked goroutines (through the global queue) and are
+// readied by them.
+void plain_threads(Witness& w) {
+  const int kValues = 400 / kScale;
+  auto to_locked = make_chan<int>();
+  auto from_locked = make_chan<int>(4);
+  sync::WaitGroup wg;
+  for (int i = 0; i < 2; i++) {
+    wg.go([&, i] {
+      Locked l(w, i);
+      for (int k = 0; k < kValues / 2; k++) {
+        int v = *to_locked.recv();
+        l.step();
+        from_locked.send(v);
+        l.step();
+      }
+    });
+  }
+  wg.go([&] {
+    for (int k = 0; k < kValues / 4; k++) {
+      runtime::gosched();
+      w.free_step();
+    }
+  });
+  std::thread producer([&] {
+    for (int k = 0; k < kValues; k++) to_locked.send(k);
+  });
+  long sum = 0;
+  std::thread consumer([&] {
+    for (int k = 0; k < kValues; k++) sum += *from_locked.recv();
+  });
+  wg.wait();
+  blocking([&] {
+    producer.join();
+    consumer.join();
+  });
+  EXPECT_EQ(sum, static_cast<long>(kValues) * (kValues - 1) / 2);
+}
+
 using Scenario = void (*)(Witness&);
 
 struct Case {
@@ -295,6 +336,7 @@ const Case kCases[] = {
     {"TimersAndSelect", timers_and_select},
     {"MutexAndWaitGroup", mutex_and_waitgroup},
     {"GoschedBlockingAndProcs", gosched_blocking_procs},
+    {"PlainThreads", plain_threads},
 };
 
 class LockOsThreadStress : public ::testing::TestWithParam<std::tuple<int, int>> {};
@@ -319,7 +361,7 @@ TEST_P(LockOsThreadStress, NeverMovesAndNeverShares) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, LockOsThreadStress,
-                         ::testing::Combine(::testing::Range(0, 4), ::testing::Values(1, 2, 4)),
+                         ::testing::Combine(::testing::Range(0, 5), ::testing::Values(1, 2, 4)),
                          [](const ::testing::TestParamInfo<std::tuple<int, int>>& info) {
                            return std::string(kCases[std::get<0>(info.param)].name) + "_P" +
                                   std::to_string(std::get<1>(info.param));

@@ -62,7 +62,7 @@ TEST(Extremes, AddAndSubSaturateLikeGosTimeAddAndSub) {
   EXPECT_EQ(time::sub(Time::min(), Time::max()), Duration::min());
   EXPECT_EQ(time::since(Time::min()), Duration::max());
   EXPECT_EQ(time::until(Time::min()), Duration::min());
-  EXPECT_GT(time::until(Time::max()), kHuge / 2);
+  EXPECT_GT(time::until(Time::max()), std::chrono::hours(24 * 365 * 200));  // 292 years less uptime
   EXPECT_LT(time::since(Time::max()), Duration::zero());
   EXPECT_EQ(time::to_string(Duration::max()), "2562047h47m16.854775807s");
   EXPECT_EQ(time::to_string(Duration::min()), "-2562047h47m16.854775808s");
