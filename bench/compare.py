@@ -17,7 +17,11 @@ run; a figure with no value at all shows "n/a".
 Usage (from the repository root, after configuring build/default):
     python3 bench/compare.py [--build-dir build/default] [--runs 5]
                              [--only B1,B3] [--timeout 120] [--json out.json]
-                             [--no-build]
+                             [--no-build] [--baseline-build-dir build/other]
+
+--baseline-build-dir adds a second gocxx build (another commit, other compile
+options) as one more system, interleaved with the rest, and a column
+gocxx / baseline: an A/B measurement of a change in the same run as Go.
 """
 
 import argparse
@@ -37,8 +41,9 @@ import time
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(BENCH_DIR)
 
-SYSTEMS = ("gocxx", "go", "fiber")
-SYSTEM_TITLES = {"gocxx": "gocxx", "go": "Go", "fiber": "Boost.Fiber"}
+SYSTEMS = ("gocxx", "baseline", "go", "fiber")
+SYSTEM_TITLES = {"gocxx": "gocxx", "baseline": "gocxx baseline", "go": "Go",
+                 "fiber": "Boost.Fiber"}
 
 # Benchmark id -> program base name (without the system prefix) and the figures
 # it is expected to print, in table order, with their units.
@@ -70,6 +75,8 @@ def log(msg):
 
 
 def program_name(system, bench_id):
+    if system == "baseline":
+        system = "gocxx"
     return f"{system}_{BENCHMARKS[bench_id][0]}"
 
 
@@ -115,7 +122,7 @@ def cmake_build(build_dir, targets):
     return built
 
 
-def build_cpp(build_dir, bench_ids):
+def build_cpp(build_dir, bench_ids, systems=("gocxx", "fiber")):
     if not os.path.isfile(os.path.join(build_dir, "CMakeCache.txt")):
         log(f"warning: {build_dir} is not a configured CMake build directory; "
             "using whatever gocxx/Boost.Fiber binaries are already there")
@@ -123,7 +130,7 @@ def build_cpp(build_dir, bench_ids):
     if shutil.which("cmake") is None:
         log("warning: cmake not on PATH; not building the C++ benchmarks")
         return
-    wanted = [program_name(s, b) for b in bench_ids for s in ("gocxx", "fiber")
+    wanted = [program_name(s, b) for b in bench_ids for s in systems
               if (s, b) not in NOT_IMPLEMENTED]
     known = cmake_targets_in_build(build_dir)
     if known is not None:
@@ -267,6 +274,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=120, help="seconds per program run (default 120)")
     ap.add_argument("--json", metavar="FILE", help="also write all raw values to FILE")
     ap.add_argument("--no-build", action="store_true", help="run the binaries already built")
+    ap.add_argument("--baseline-build-dir", metavar="DIR",
+                    help="a second configured build directory whose gocxx programs run as "
+                         "a baseline system (A/B of a change)")
     args = ap.parse_args()
 
     if args.runs < 1:
@@ -282,10 +292,18 @@ def main():
     if not os.path.isabs(build_dir) and not os.path.isdir(build_dir):
         build_dir = os.path.join(REPO_ROOT, build_dir)
     build_dir = os.path.abspath(build_dir)
+    baseline_dir = None
+    if args.baseline_build_dir:
+        baseline_dir = args.baseline_build_dir
+        if not os.path.isabs(baseline_dir) and not os.path.isdir(baseline_dir):
+            baseline_dir = os.path.join(REPO_ROOT, baseline_dir)
+        baseline_dir = os.path.abspath(baseline_dir)
 
     go_ok = shutil.which("go") is not None
     if not args.no_build:
         build_cpp(build_dir, bench_ids)
+        if baseline_dir is not None:
+            build_cpp(baseline_dir, bench_ids, systems=("gocxx",))
         go_ok = build_go(build_dir, bench_ids)
 
     # programs[(system, bench)] = path, for those that exist.
@@ -294,7 +312,9 @@ def main():
         for s in SYSTEMS:
             if (s, b) in NOT_IMPLEMENTED or (s == "go" and not go_ok):
                 continue
-            p = program_path(build_dir, s, b)
+            if s == "baseline" and baseline_dir is None:
+                continue
+            p = program_path(baseline_dir if s == "baseline" else build_dir, s, b)
             if os.path.isfile(p) and os.access(p, os.X_OK):
                 programs[(s, b)] = p
             else:
@@ -346,15 +366,23 @@ def main():
                f"timeout {args.timeout:g} s per program")
     out.append("- medians over the runs; lower is better for every figure; "
                "ratio = gocxx / other (< 1: gocxx better)")
+    if baseline_dir is not None:
+        out.append(f"- baseline: gocxx programs of `{baseline_dir}`")
     out.append("")
-    out.append("| figure | unit | gocxx median | Go median | Boost.Fiber median "
-               "| gocxx/Go | gocxx/Boost.Fiber |")
-    out.append("|---|---|---:|---:|---:|---:|---:|")
+    base_head = " gocxx baseline median |" if baseline_dir is not None else ""
+    base_ratio_head = " gocxx/baseline |" if baseline_dir is not None else ""
+    out.append(f"| figure | unit | gocxx median |{base_head} Go median | Boost.Fiber median "
+               f"| gocxx/Go | gocxx/Boost.Fiber |{base_ratio_head}")
+    out.append("|---|---|---:|" + ("---:|" if baseline_dir else "") + "---:|---:|---:|---:|"
+               + ("---:|" if baseline_dir else ""))
     for name in rows:
         m = medians[name]
-        out.append(f"| {name} | {units[name]} | {fmt_value(m['gocxx'])} | {fmt_value(m['go'])} "
+        base = f" {fmt_value(m['baseline'])} |" if baseline_dir is not None else ""
+        base_ratio = (f" {fmt_ratio(m['gocxx'], m['baseline'])} |"
+                      if baseline_dir is not None else "")
+        out.append(f"| {name} | {units[name]} | {fmt_value(m['gocxx'])} |{base} {fmt_value(m['go'])} "
                    f"| {fmt_value(m['fiber'])} | {fmt_ratio(m['gocxx'], m['go'])} "
-                   f"| {fmt_ratio(m['gocxx'], m['fiber'])} |")
+                   f"| {fmt_ratio(m['gocxx'], m['fiber'])} |{base_ratio}")
 
     # Say where a median rests on fewer runs than asked for.
     notes = []
@@ -390,6 +418,7 @@ def main():
             "command": [sys.executable] + sys.argv,
             "machine": info,
             "build_dir": build_dir,
+            "baseline_build_dir": baseline_dir,
             "runs": args.runs,
             "benchmarks": bench_ids,
             "figures": {name: {"unit": units[name],

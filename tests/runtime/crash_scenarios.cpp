@@ -27,9 +27,11 @@ __attribute__((noinline)) int deep(int n, volatile char* prev) {
 // One frame four times the goroutine's stack: without probing, its first write
 // lands a megabyte down, past the guard, in another goroutine's stack.
 __attribute__((noinline)) int huge_frame(int seed) {
-  volatile char big[1 << 20];
+  char big[1 << 20];
+  asm volatile("" : : "r"(big) : "memory");  // the whole array must exist in the frame
   big[0] = static_cast<char>(seed);
   big[sizeof big - 1] = static_cast<char>(seed);
+  asm volatile("" : : "r"(big) : "memory");
   return big[seed & 1] + big[sizeof big - 1];
 }
 

@@ -37,11 +37,12 @@ constexpr long kMiB = 1024 * 1024;
 // Touches every page of a kDepth-byte frame, then waits with the stack that deep.
 __attribute__((noinline)) void deep_then_wait(const RecvChan<Unit>& release,
                                               std::atomic<int>& touched) {
-  volatile char frame[kDepth];
-  for (std::size_t i = 0; i < kDepth; i += 4096) frame[i] = 1;
+  char frame[kDepth];
+  asm volatile("" : : "r"(frame) : "memory");  // the whole array must exist in the frame
+  for (std::size_t i = 0; i < kDepth; i += 4096) static_cast<volatile char*>(frame)[i] = 1;
   touched++;
   release.recv();
-  frame[0] = frame[kDepth - 1];
+  asm volatile("" : : "r"(frame) : "memory");
 }
 
 // kGoroutines goroutines, all deep at once; returns the resident size at the peak.
