@@ -725,8 +725,8 @@ G* find_runnable(M* m) {
   }
 }
 
-// Finds a runnable G on m's own processor without stealing or blocking: what a
-// parking goroutine switches to directly.
+// Finds a runnable G on m's own processor without stealing or blocking, for a
+// parking goroutine to switch to directly (through take_local_direct).
 G* take_local(M* m) {
   P* p = m->p;
   if (p == nullptr) return nullptr;
@@ -740,11 +740,18 @@ G* take_local(M* m) {
       p->timers.min_when.load(std::memory_order_acquire) <= nanotime()) {
     return nullptr;
   }
-  G* g = nullptr;
-  if (p->schedtick % kGlobalQueuePollTicks == 0 && !global_empty(s)) g = global_get(p, m, 1);
-  if (g == nullptr) g = runq_get(p);
-  if (g != nullptr && g->locked_m != nullptr) {
-    // Only its own M may run it: the caller switches to g0, which hands it over.
+  if (p->schedtick % kGlobalQueuePollTicks == 0 && !global_empty(s)) {
+    if (G* g = global_get(p, m, 1)) return g;
+  }
+  return runq_get(p);
+}
+
+// What a goroutine that stops running switches to directly (skipping g0): a local
+// G this M may run. A G locked to another M may only run there: it is left for g0
+// to hand over (the caller then switches to g0).
+inline G* take_local_direct(M* m) {
+  G* g = take_local(m);
+  if (g != nullptr && g->locked_m != nullptr) [[unlikely]] {
     m->start_locked = g;
     return nullptr;
   }
@@ -1068,7 +1075,7 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
   self->wait_reason = wait_reason;
   self->status.store(GStatus::waiting, std::memory_order_relaxed);
-  G* next = self->locked_m == nullptr ? take_local(m) : nullptr;
+  G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);
   std::pair<ParkCommit, void*> c{commit, arg};
   switch_to(m, self, next != nullptr ? next : &m->g0, after_park, &c);
@@ -1304,7 +1311,7 @@ void run_task(G* g) {
     m->exit_thread = true;  // g0 ends the thread once g is freed
   }
   g->status.store(GStatus::dead, std::memory_order_relaxed);
-  G* next = locked ? nullptr : take_local(m);
+  G* next = locked ? nullptr : take_local_direct(m);
   if (next != nullptr) prepare_to_run(next, m->p);
   switch_to(m, g, next != nullptr ? next : &m->g0, after_exit, nullptr, /*from_dying=*/true);
   __builtin_unreachable();
@@ -1385,7 +1392,7 @@ void gosched_impl() {
     return;
   }
   M* m = current_m();
-  G* next = self->locked_m == nullptr ? take_local(m) : nullptr;
+  G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);
   switch_to(m, self, next != nullptr ? next : &m->g0, after_gosched, nullptr);
 }
