@@ -12,6 +12,7 @@
 #include <deque>
 #include <vector>
 
+#include "futex.hpp"
 #include "lock.hpp"
 #include "sanitizers.hpp"
 #include "sched.hpp"
@@ -164,19 +165,23 @@ bool pool_empty_locked(const Pool& p) noexcept {
   return p.free.empty() && p.clean.empty();
 }
 
-// Cache operations, by the cache's owner.
-Stack cache_pop(StackCache* c) noexcept {
+// Cache operations, by the cache's owner: the spawn and exit fast path.
+[[gnu::always_inline]] inline Stack cache_pop(StackCache* c) noexcept {
   Stack s = c->items[--c->count];
-  c->low_water = std::min(c->low_water, c->count);
-  if (s.dirty)
-    c->dirty.store(c->dirty.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  if (c->count < c->low_water) c->low_water = c->count;
   return s;
 }
 
-void cache_push(StackCache* c, const Stack& s) noexcept {
+[[gnu::always_inline]] inline void cache_push(StackCache* c, const Stack& s) noexcept {
   c->items[c->count++] = s;
-  if (s.dirty)
-    c->dirty.store(c->dirty.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  if (s.dirty) c->maybe_dirty.store(true, std::memory_order_relaxed);
+}
+
+bool any_dirty(const StackCache* c) noexcept {
+  for (int i = 0; i < c->count; ++i) {
+    if (c->items[i].dirty) return true;
+  }
+  return false;
 }
 
 // Gives back every page of s but the top one, where a new goroutine's first frames
@@ -247,7 +252,7 @@ inline void note_dirty_stack() {
 // own caches when they see the new epoch.
 void scavenge_pass(Timer* /*t*/, void* /*arg*/, std::int64_t /*due*/) {
   g_scavenge_armed.store(false, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  full_barrier();
   g_stack_scavenge_epoch.fetch_add(1, std::memory_order_relaxed);
   Pool& p = pool();
   p.passes.fetch_add(1, std::memory_order_relaxed);
@@ -289,7 +294,7 @@ void scavenge_pass(Timer* /*t*/, void* /*arg*/, std::int64_t /*due*/) {
       }
       if (n > 0) scavenge_into_pool(p, taken, n);
     }
-    dirty_left = dirty_left || pp->stacks.dirty.load(std::memory_order_relaxed) > 0;
+    dirty_left = dirty_left || pp->stacks.maybe_dirty.load(std::memory_order_relaxed);
   }
   if (dirty_left) arm_scavenger();
 }
@@ -311,9 +316,8 @@ void stack_cache_trim(StackCache* cache) noexcept {
       ++trimmed;
     }
   }
-  if (trimmed > 0) {
-    cache->dirty.store(cache->dirty.load(std::memory_order_relaxed) - trimmed,
-                       std::memory_order_relaxed);
+  if (trimmed > 0 || cache->maybe_dirty.load(std::memory_order_relaxed)) {
+    cache->maybe_dirty.store(any_dirty(cache), std::memory_order_relaxed);
   }
   cache->low_water = cache->count;
 }
@@ -333,10 +337,7 @@ int stack_cache_take_idle(StackCache* cache, Stack* out, int max) noexcept {
   cache->count = kept;
   cache->low_water = kept;
   cache->epoch = g_stack_scavenge_epoch.load(std::memory_order_relaxed);
-  if (taken > 0) {
-    cache->dirty.store(cache->dirty.load(std::memory_order_relaxed) - taken,
-                       std::memory_order_relaxed);
-  }
+  cache->maybe_dirty.store(any_dirty(cache), std::memory_order_relaxed);
   return taken;
 }
 

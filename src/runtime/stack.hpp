@@ -46,9 +46,11 @@ struct StackCache {
   static constexpr int kCapacity = 32;
   Stack items[kCapacity];
   int count = 0;
-  int low_water = 0;          // fewest items since the last trim: those below sat unused
-  std::uint32_t epoch = 0;    // the scavenge pass this cache last caught up with
-  std::atomic<int> dirty{0};  // dirty items (written by the owner, read by the pass)
+  int low_water = 0;        // fewest items since the last trim: those below sat unused
+  std::uint32_t epoch = 0;  // the scavenge pass this cache last caught up with
+  // Whether some item may be dirty: set by every free, recomputed by trims (written
+  // by the owner, or by the pass for an unowned cache; read by the pass).
+  std::atomic<bool> maybe_dirty{false};
 };
 
 // Bumped by every scavenge pass.
