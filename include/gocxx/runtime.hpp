@@ -7,9 +7,14 @@
 //   });
 //
 // Goroutines are stackful: each runs on its own mmap'd stack (default 256 KiB of
-// address space, committed lazily, with a guard region whose violation ends the
-// process with `fatal error: goroutine N stack overflow`). They are multiplexed onto
-// GOMAXPROCS processors by a work-stealing scheduler (docs/architecture.md).
+// address space, committed lazily, with a 64 KiB guard region whose violation ends
+// the process with `fatal error: goroutine N stack overflow`). Deep recursion and a
+// single huge frame (a large local array) both hit the guard: the gocxx::gocxx
+// CMake target compiles users' code with -fstack-clash-protection, so no frame can
+// step over it. Code built without that flag must keep its frames
+// under 64 KiB. Pages a goroutine touched are given back to the kernel a second or
+// two after its stack was last used. Goroutines are multiplexed onto GOMAXPROCS
+// processors by a work-stealing scheduler (docs/architecture.md).
 //
 // Goroutines migrate between OS threads at every blocking point. Do not hold the
 // address of a thread_local object, or a lock owned by the OS thread (std::mutex),
@@ -107,8 +112,15 @@ void gosched();
 // The calling goroutine's id: unique, never reused, 0 outside goroutines.
 uint64_t goroutine_id();
 
-// Wires the calling goroutine to its current OS thread: it runs only there, and
-// no other goroutine runs on that thread, until as many unlock_os_thread calls.
+// Wires the calling goroutine to its current OS thread (Go's LockOSThread): from
+// now on it runs only on that thread, and no other goroutine runs there, whatever
+// readies or moves it, until as many unlock_os_thread calls as there were
+// lock_os_thread calls. More unlocks than locks are ignored. A goroutine that exits
+// while locked takes its thread with it: the thread ends instead of running other
+// goroutines (it may hold state, such as a namespace or credentials, that nobody
+// else should inherit). Scheduling a locked goroutine hands a processor between
+// threads, so each of its blocking operations costs a few thread wake-ups. From a
+// plain thread both are no-ops.
 void lock_os_thread();
 void unlock_os_thread();
 
