@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "runtime/context.hpp"
+#include "runtime/context_switch.hpp"
 
 #if defined(GOCXX_HAVE_BOOST_CONTEXT)
 #include <boost/context/detail/fcontext.hpp>

@@ -11,19 +11,6 @@
 #include "sema.hpp"
 
 namespace gocxx::rt {
-// Defined in sched.cpp.
-G* new_g(std::size_t task_size, std::size_t task_align, void** storage);
-void discard_g(G* g) noexcept;
-void start_g(G* g, const detail::TaskOps* ops, void* creator_pc);
-void gosched_impl();
-[[noreturn]] void goexit_impl();
-std::int64_t count_goroutines() noexcept;
-void lock_thread();
-void unlock_thread();
-bool enter_blocking();
-void exit_blocking();
-int set_gomaxprocs(int n);
-std::uint64_t claim_main_goid();
 
 int num_cpu_impl() noexcept {
   cpu_set_t set;

@@ -27,8 +27,16 @@ namespace gocxx::rt {
 
 namespace {
 
-void unlock_chan(G* /*g*/, void* arg) {
+// Releases, right after the switch, the channel lock the parking context took (the
+// analysis cannot follow a lock across a switch).
+void unlock_chan(G* /*g*/, void* arg) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
   static_cast<detail::ChanCore*>(arg)->unlock();
+}
+
+// park() whose commit releases c's lock (the analysis sees it released here).
+void park_chan_unlock(detail::ChanCore* c, const char* wait_reason)
+    GOCXX_RELEASE(c->mu) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
+  park(unlock_chan, c, wait_reason);
 }
 
 constexpr std::size_t kMaxChanBytes = std::size_t{1} << 40;
@@ -115,7 +123,7 @@ bool send_impl(ChanCore* c, void* src, bool block) {
   sg.elem = src;
   sg.c = c;
   c->sendq.enqueue(&sg);
-  rt::park(rt::unlock_chan, c, "chan send");
+  rt::park_chan_unlock(c, "chan send");
   if (!sg.success) rt::panic_send_on_closed();
   return true;
 }
@@ -160,7 +168,7 @@ detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block) {
   sg.elem = dst;
   sg.c = c;
   c->recvq.enqueue(&sg);
-  park(unlock_chan, c, "chan receive");
+  park_chan_unlock(c, "chan receive");
   return sg.success ? TryRecv::received : TryRecv::closed;
 }
 

@@ -116,12 +116,12 @@ class ChanCore {
   // decide "nothing is ready" without taking every channel's lock (select.cpp).
   std::atomic<std::uint64_t> seq{0};
 
-  void lock() noexcept {
+  void lock() noexcept GOCXX_ACQUIRE(mu) {
     mu.lock();
     seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     release_fence();
   }
-  void unlock() noexcept {
+  void unlock() noexcept GOCXX_RELEASE(mu) {
     seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     mu.unlock();
   }

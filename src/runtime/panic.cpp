@@ -39,19 +39,27 @@ void write_all(const std::string& s) noexcept {
   }
 }
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> d(
-      abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
-  return status == 0 && d ? std::string(d.get()) : std::string(name);
+// GOTRACEBACK, as Go reads it: none (0), single (the default), all (1), system
+// (2), crash. Read once: Go reads it at start-up too.
+enum class TracebackLevel { none, single, all, system };
+
+TracebackLevel traceback_level() {
+  static const TracebackLevel level = [] {
+    const char* env = std::getenv("GOTRACEBACK");
+    if (env == nullptr) return TracebackLevel::single;
+    auto is = [env](const char* v) { return std::strcmp(env, v) == 0; };
+    if (is("none") || is("0")) return TracebackLevel::none;
+    if (is("all") || is("1")) return TracebackLevel::all;
+    if (is("system") || is("crash") || is("2")) return TracebackLevel::system;
+    return TracebackLevel::single;
+  }();
+  return level;
 }
 
 // Runtime frames are hidden from tracebacks, as Go hides runtime.* frames, unless
 // GOTRACEBACK=system; what remains starts at the user's code.
 bool show_runtime_frames() {
-  const char* env = std::getenv("GOTRACEBACK");
-  return env != nullptr && (std::strcmp(env, "system") == 0 || std::strcmp(env, "crash") == 0 ||
-                            std::strcmp(env, "2") == 0);
+  return traceback_level() == TracebackLevel::system;
 }
 
 bool is_runtime_frame(const std::string& fn) {
@@ -150,15 +158,12 @@ void append_own_frames(std::string& out, int skip, const char* after_symbol) {
 }
 
 bool want_all_goroutines() {
-  const char* env = std::getenv("GOTRACEBACK");
-  if (env == nullptr) return false;
-  return std::strcmp(env, "all") == 0 || std::strcmp(env, "system") == 0 ||
-         std::strcmp(env, "crash") == 0 || std::strcmp(env, "1") == 0 || std::strcmp(env, "2") == 0;
+  TracebackLevel l = traceback_level();
+  return l == TracebackLevel::all || l == TracebackLevel::system;
 }
 
 bool want_no_traceback() {
-  const char* env = std::getenv("GOTRACEBACK");
-  return env != nullptr && (std::strcmp(env, "none") == 0 || std::strcmp(env, "0") == 0);
+  return traceback_level() == TracebackLevel::none;
 }
 
 std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol) {

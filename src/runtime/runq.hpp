@@ -1,7 +1,7 @@
 // A processor's local run queue: a bounded Chase-Lev work-stealing deque.
 //
 // The owning processor pushes at the tail and may take from either end: the tail
-// for the seed's continuation stealing (LIFO, rule 2), the head for Go's FIFO order.
+// for the tutorial's continuation stealing (LIFO, rule 2), the head for Go's FIFO order.
 // Any other processor steals from the head (rule 3). Head and tail only grow; a slot
 // index is the counter modulo the capacity. Orderings follow Lê et al., "Correct and
 // Efficient Work-Stealing for Weak Memory Models" (PPoPP'13), with the fences folded

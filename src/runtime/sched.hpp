@@ -1,207 +1,30 @@
-// The scheduler's data structures: G (goroutine), M (OS thread), P (processor).
+// Every runtime function another file calls, grouped by the file that defines it
+// (the types are in gmp.hpp). No runtime file declares another's functions itself.
 //
-// Invariants a reader should hold on to (details in docs/architecture.md):
-//
-//  * A G runs on at most one M at a time, and only on an M that holds a P (plain
-//    threads never run goroutines; they park on a futex instead).
-//  * A context that stops running (parks, yields, is preempted by its child, exits)
-//    becomes visible to other threads only in the *after-switch action* that the
-//    context replacing it runs on the same M right after the switch. So nobody can
-//    resume a G whose registers are not yet saved, and nobody can reuse the stack of
-//    a dying G that is still executing its last instructions.
-//  * Every runnable G is in exactly one place: a P's runnext slot, a P's deque, the
-//    global queue, or in flight in an after-switch action.
-//  * The global queue, the idle-P list and the idle-M list are protected by
-//    sched().lock. An M drops its P only while holding that lock and after checking
-//    the global queue, so work put there under the lock is never stranded.
+//   sched.cpp    the scheduler core: Ms, finding work, switching, park/ready,
+//                spawning and exiting goroutines, GOMAXPROCS
+//   runq.cpp     run queues: runnext, the deque policy, the global queue, the
+//                idle-P list, stealing (the hot paths are inline below)
+//   galloc.cpp   G allocation: ids, free lists, the registry of every G
+//   syscall.cpp  blocking() hand-off and lock_os_thread
+//   timer.cpp    timers, and the scheduler's timer glue (the timer sleeper)
+//   api.cpp      the public runtime API
 #pragma once
-
-#include <pthread.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
-#include "gocxx/detail/goroutine.hpp"
-#include "lock.hpp"
-#include "runq.hpp"
-#include "sanitizers.hpp"
-#include "stack.hpp"
-#include "timer.hpp"
+#include "clock.hpp"
+#include "gmp.hpp"
 
 namespace gocxx::rt {
 
-struct G;
-struct M;
-struct P;
-struct Sudog;
+// ---------------------------------------------------------------------------
+// sched.cpp
+// ---------------------------------------------------------------------------
 
-enum class GStatus : std::uint8_t { idle, runnable, running, waiting, syscall, dead };
-
-// An action run by the context that replaced `from`, right after the switch.
-using AfterSwitchFn = void (*)(G* from, void* arg);
-
-// libstdc++/libc++abi per-thread exception state (__cxa_eh_globals): the list of
-// caught exceptions and the uncaught count. Each goroutine keeps its own copy.
-struct EhState {
-  void* caught = nullptr;
-  unsigned int uncaught = 0;
-};
-
-inline constexpr std::size_t kInlineTaskSize = 64;
-
-// A field that other threads read without synchronisation (tracebacks, debugging):
-// a relaxed atomic, so those snapshots are defined behaviour and invisible to
-// ThreadSanitizer, at the cost of a plain load or store.
-template <class T>
-class Racy {
- public:
-  constexpr Racy(T v = T{}) noexcept : v_(v) {}  // NOLINT(google-explicit-constructor)
-  Racy& operator=(T v) noexcept {
-    v_.store(v, std::memory_order_relaxed);
-    return *this;
-  }
-  operator T() const noexcept { return v_.load(std::memory_order_relaxed); }  // NOLINT
-
- private:
-  std::atomic<T> v_;
-};
-
-struct G {
-  enum class Kind : std::uint8_t { goroutine, g0, thread };
-
-  // --- context ---
-  void* sp = nullptr;  // saved stack pointer while switched out
-  Stack stack;         // goroutines only; g0 and threads run on their OS stack
-  SanitizerContext san;
-  EhState eh;
-  Kind kind = Kind::goroutine;
-
-  // --- identity (for tracebacks) ---
-  Racy<std::uint64_t> id = 0;
-  Racy<std::uint64_t> parent_id = 0;
-  Racy<void*> creator_pc = nullptr;  // in the function that called go()
-  std::atomic<GStatus> status{GStatus::idle};
-  Racy<const char*> wait_reason = "";
-
-  // --- scheduling ---
-  G* sched_link = nullptr;  // global queue, free lists, batches
-  // lock_os_thread: the M this G is wired to, and how many unlocks that takes.
-  // Set and cleared only by the G itself while it runs on that M.
-  Racy<M*> locked_m = nullptr;  // read by tracebacks of other goroutines
-  std::uint32_t lock_count = 0;
-  M* avoid_m = nullptr;  // debug migration mode
-
-  // --- waiting ---
-  std::atomic<std::uint32_t> select_done{0};  // a waker claims a parked select once
-  Sudog* param = nullptr;                     // the wait record that woke us
-  std::uint32_t sema_ticket = 0;              // semaphore hand-off
-  std::atomic<std::uint32_t> thread_wake{0};  // Kind::thread: 0 waiting, 1 woken, 2 asleep
-
-  Timer* sleep_timer = nullptr;  // time::sleep's timer, made on first use
-
-  // --- the function the goroutine runs ---
-  const detail::TaskOps* task_ops = nullptr;
-  void* task = nullptr;
-  void* task_heap = nullptr;  // task storage when it did not fit inline
-  alignas(16) unsigned char task_inline[kInlineTaskSize];
-
-  G* all_link = nullptr;  // registry of every G ever made (for runtime::stack)
-};
-
-struct M {
-  int id = 0;
-  G g0;               // this thread's own stack, where the scheduler loop runs
-  G* curg = nullptr;  // the context running on this M (&g0 while scheduling)
-  P* p = nullptr;
-  P* nextp = nullptr;                  // handed over by whoever woke us
-  std::atomic<std::uint32_t> park{0};  // 0 asleep, 1 handed a P, 2 timer wake-up
-  bool spinning = false;
-  // The goroutine wired to this M (lock_os_thread). While set, the M runs that G
-  // and nothing else: when it stops running, the M gives its P away and sleeps
-  // until the M that dequeues the G hands it a P (Go's stoplockedm/startlockedm).
-  G* locked_g = nullptr;
-  // A G locked to another M that a direct switch (take_local) dequeued: g0 hands
-  // it to its M before looking for other work.
-  G* start_locked = nullptr;
-  // The locked goroutine exited while locked: this thread ends with it (Go 1.10+:
-  // the thread may be in a state nobody else should inherit).
-  bool exit_thread = false;
-  void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
-  std::uint64_t rng = 0;
-  M* idle_link = nullptr;
-  struct {
-    AfterSwitchFn fn = nullptr;
-    G* from = nullptr;
-    void* arg = nullptr;
-  } after;
-  pthread_t thread{};
-  void* signal_stack = nullptr;
-};
-
-enum class PStatus : std::uint8_t { idle, running, dead };
-
-struct alignas(64) P {
-  int id = 0;
-  std::atomic<PStatus> status{PStatus::idle};
-  M* m = nullptr;
-  P* idle_link = nullptr;
-  RunQueue runq;
-  std::atomic<G*> runnext{nullptr};
-  std::uint64_t schedtick = 0;
-  std::uint32_t runnext_streak = 0;
-  std::uint64_t starve_checks = 0;
-  G* starve_watch = nullptr;  // the deque's head when last checked, and since when
-  std::int64_t starve_since_ns = 0;
-  StackCache stacks;
-  TimerHeap timers;
-  std::uint32_t timer_checks = 0;
-  G* gfree = nullptr;
-  int ngfree = 0;
-  std::uint64_t goid_next = 0;
-  std::uint64_t goid_end = 0;
-  std::atomic<std::int64_t> goroutines{0};  // started here minus exited here
-};
-
-inline constexpr int kMaxProcs = 1024;
-
-struct Sched {
-  Lock lock;  // guards everything below that is not atomic
-  G* runq_head = nullptr;
-  G* runq_tail = nullptr;
-  std::atomic<std::int64_t> runq_size{0};
-  P* pidle = nullptr;
-  std::atomic<int> npidle{0};
-  M* midle = nullptr;
-  int nmidle = 0;
-  int mcount = 0;
-  std::atomic<int> nmspinning{0};
-  std::atomic<int> gomaxprocs{0};
-  std::atomic<int> nallp{0};  // Ps ever created; allp[i] for i < nallp stay valid
-  P* allp[kMaxProcs] = {};
-  std::atomic<bool> migrate_every_switch{false};
-  // The idle M sleeping until the earliest timer, and until when (0: none).
-  std::atomic<M*> timer_sleeper{nullptr};
-  std::atomic<std::int64_t> sleep_until{0};
-
-  Lock gfree_lock;
-  G* gfree = nullptr;
-  int ngfree = 0;
-
-  Lock allg_lock;
-  G* allg = nullptr;
-
-  std::atomic<std::uint64_t> goid_gen{2};  // 1 is the first run()'s main
-  std::atomic<std::int64_t> goroutines_no_p{0};
-  std::atomic<int> spawn_policy{0};
-};
-
-// All scheduler state: constant-initialised, never destroyed (goroutines may still be
-// running while static destructors run at exit).
-extern Sched g_sched;
-inline Sched& sched() noexcept {
-  return g_sched;
-}
+// Starts the runtime (GOMAXPROCS processors, crash handlers) on first use.
 void ensure_started() noexcept;
 
 // The running context: the goroutine (or g0) on an M, or the plain thread's stand-in.
@@ -215,13 +38,225 @@ M* current_m() noexcept;
 // the lock that guards the wait queue the caller put itself on.
 using ParkCommit = void (*)(G* parked, void* arg);
 void park(ParkCommit commit, void* arg, const char* wait_reason);
+// park() whose commit releases l, the lock guarding the wait queue the caller has
+// just joined (the commonest commit); the thread-safety analysis sees l released.
+void park_unlock(Lock& l, const char* wait_reason) GOCXX_RELEASE(l);
 // Makes a parked goroutine runnable (it runs next on the caller's processor) or
 // wakes a parked thread.
 void ready(G* g);
 // Readies a list linked through sched_link (used by close to wake every waiter).
 void ready_list(G* head);
 
-// wyrand: a fast generator for steal order and select's poll order.
+// Switches from the running context `from` to `to` on the current M; `after` runs
+// on `to`'s side right after the switch. Returns when someone switches back.
+void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_dying = false);
+
+// m takes p (p was handed to it, or taken off the idle list).
+void acquire_p(M* m, P* p) noexcept;
+// Gives away a P whose M is about to block (a system call, a locked goroutine's
+// wait, an exiting thread): to an M if there is work for it, else to the idle list.
+void handoffp(P* p);
+// Wakes an idle processor if no M is looking for work (Go's wakep).
+void wakep();
+// Sleeps until someone hands this M a P. add_to_idle puts it on the idle-M list
+// first (a locked M waits off the list, for its own goroutine).
+void stopm(M* m, bool add_to_idle);
+// After park == handed_p: take the P whoever woke us handed over.
+void take_handed_p(M* m);
+
+// go(): a new G, its task storage, and starting it.
+void start_g(G* g, const detail::TaskOps* ops, void* creator_pc);
+void gosched_impl();
+[[noreturn]] void goexit_impl();
+
+// GOMAXPROCS: sets it (n > 0) and returns the previous value.
+int set_gomaxprocs(int n);
+
+// ---------------------------------------------------------------------------
+// api.cpp
+// ---------------------------------------------------------------------------
+
+int num_cpu_impl() noexcept;
+// $GOMAXPROCS, else the number of usable CPUs.
+int default_gomaxprocs() noexcept;
+
+// ---------------------------------------------------------------------------
+// runq.cpp: the global queue and the idle-P list (sched().lock held where the
+// name says _locked), stealing.
+// ---------------------------------------------------------------------------
+
+void global_put_locked(Sched& s, G* g) noexcept GOCXX_REQUIRES(s.lock);
+void global_put_batch_locked(Sched& s, G* head, G* tail, std::int64_t n) noexcept
+    GOCXX_REQUIRES(s.lock);
+// Takes up to max runnable goroutines from the global queue: returns one, queues
+// the rest on p.
+G* global_get_locked(Sched& s, P* p, M* m, std::int64_t max) noexcept GOCXX_REQUIRES(s.lock);
+G* global_get(P* p, M* m, std::int64_t max) noexcept GOCXX_EXCLUDES(sched().lock);
+
+void pidle_put_locked(Sched& s, P* p) noexcept GOCXX_REQUIRES(s.lock);
+P* pidle_get_locked(Sched& s) noexcept GOCXX_REQUIRES(s.lock);
+
+// The local deque is full: half of it and g go to the global queue.
+void runq_put_slow(P* p, G* g) noexcept;
+G* runq_take_head(P* p) noexcept;
+// Stealing from other processors (and their timers); nullptr if nothing.
+G* steal_work(M* m, P* p);
+// After this M stopped spinning: an idle P to retry with if any queue has work.
+P* recheck_after_spinning();
+
+// Debugging and tests: the ids in the current processor's deque (head first) and
+// its runnext slot (0 if empty). Returns false outside a processor.
+bool debug_local_queue(std::uint64_t* ids, int max, int* count, std::uint64_t* runnext);
+
+// The run queues' hot paths, inline: every spawn, wake-up and switch uses them.
+inline constexpr std::int64_t kStarveTimeNs = 10'000'000;  // Go's scheduling quantum
+inline constexpr std::uint64_t kStarveCheckTicks = 64;     // read the clock every 64th call
+inline constexpr std::uint32_t kMaxRunnextStreak = 32;
+
+inline bool global_empty(const Sched& s) noexcept {
+  return s.runq_size.load(std::memory_order_relaxed) == 0;
+}
+
+// Queues g on p: in runnext (the previous runnext, if any, to the deque's tail)
+// when next, else at the deque's tail.
+inline void runq_put(P* p, G* g, bool next) noexcept {
+  if (next) {
+    // Only the owner ever stores a non-null runnext, so an empty slot stays empty
+    // until we fill it: no read-modify-write needed then.
+    if (p->runnext.load(std::memory_order_relaxed) == nullptr) {
+      p->runnext.store(g, std::memory_order_release);
+      return;
+    }
+    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);
+    if (old == nullptr) return;
+    g = old;  // the previous runnext goes to the deque
+  }
+  if (!p->runq.push_tail(g)) runq_put_slow(p, g);
+}
+
+inline G* runq_take_runnext(P* p) noexcept {
+  G* g = p->runnext.load(std::memory_order_relaxed);
+  if (g != nullptr && p->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acquire,
+                                                         std::memory_order_relaxed)) {
+    return g;
+  }
+  return nullptr;
+}
+
+// Whether the goroutine at the head of p's deque has waited there longer than
+// kStarveTimeNs. Checked every kStarveCheckTicks decisions: it watches which G is
+// at the head and since when, which costs a clock read per 64 switches instead of
+// a timestamp per enqueue.
+inline bool head_is_starving(P* p) noexcept {
+  if (++p->starve_checks % kStarveCheckTicks != 0) return false;
+  G* h = p->runq.peek_head();
+  if (h == nullptr) {
+    p->starve_watch = nullptr;
+    return false;
+  }
+  std::int64_t now = nanotime_coarse();
+  if (h != p->starve_watch) {
+    p->starve_watch = h;
+    p->starve_since_ns = now;
+    return false;
+  }
+  return now - p->starve_since_ns > kStarveTimeNs;
+}
+
+// Warms the caches for what this processor will run after the goroutine it just
+// took: the G two places on, and the saved registers at the top of the next one's
+// stack. A goroutine that has been parked a while is cold, and switching to it
+// costs a TLB miss and cache misses on its stack (most of the time spent waking a
+// crowd, such as every waiter of a cancelled context tree). The entries may be
+// stolen meanwhile: the prefetch is then wasted, never wrong.
+inline void prefetch_upcoming(const P* p) noexcept {
+  if (G* after = p->runq.peek_tail(1)) __builtin_prefetch(after);
+  if (G* next = p->runq.peek_tail(0)) {
+    // Written by the context switch (assembly) of whichever M last ran it.
+    if (void* sp = std::atomic_ref<void*>(next->sp).load(std::memory_order_relaxed)) {
+      __builtin_prefetch(sp);
+      __builtin_prefetch(static_cast<char*>(sp) + 64);
+    }
+  }
+}
+
+// The next G from p's own queues: a starving head first, then runnext (at most
+// kMaxRunnextStreak times in a row), then the deque (its tail under child_first,
+// its head under parent_first).
+inline G* runq_get(P* p) noexcept {
+  if (head_is_starving(p)) {
+    p->starve_watch = nullptr;
+    if (G* g = p->runq.pop_head()) return g;
+  }
+  if (p->runnext_streak < kMaxRunnextStreak) {
+    if (G* g = runq_take_runnext(p)) {
+      ++p->runnext_streak;
+      return g;
+    }
+  }
+  p->runnext_streak = 0;
+  G* g = nullptr;
+  if (sched().spawn_policy.load(std::memory_order_relaxed) == 0) {
+    g = p->runq.pop_tail();
+    if (g != nullptr) prefetch_upcoming(p);
+  } else {
+    g = runq_take_head(p);
+  }
+  if (g == nullptr) g = runq_take_runnext(p);
+  return g;
+}
+
+// ---------------------------------------------------------------------------
+// galloc.cpp
+// ---------------------------------------------------------------------------
+
+// A G for a new goroutine (from p's free list, the global one, or new), with an id
+// and storage for its task of the given size and alignment.
+G* new_g(std::size_t task_size, std::size_t task_align, void** storage);
+// A G from new_g that never started (its task failed to construct).
+void discard_g(G* g) noexcept;
+// Frees a dead G (and its stack) to p's free lists (p may be null).
+void free_g(G* g, P* p);
+// Releases a G's task storage once the task is destroyed.
+void release_task(G* g) noexcept;
+std::int64_t count_goroutines() noexcept;
+// 1 for the first run()'s main goroutine, 0 afterwards.
+std::uint64_t claim_main_goid();
+
+// ---------------------------------------------------------------------------
+// syscall.cpp
+// ---------------------------------------------------------------------------
+
+// blocking(): hands the P away (returns false where there is none to hand) and
+// gets one back.
+bool enter_blocking();
+void exit_blocking();
+// lock_os_thread / unlock_os_thread.
+void lock_thread();
+void unlock_thread();
+// g0's side of lock_os_thread: hand a G locked to another M over (with m's P), wait
+// with no P while m's own locked G is not runnable, let an exiting locked M go.
+void startlockedm(M* m, G* g);
+void stoplockedm(M* m);
+void drop_exiting_m(M* m);
+
+// ---------------------------------------------------------------------------
+// timer.cpp: the scheduler's timer glue
+// ---------------------------------------------------------------------------
+
+// The heap new timers go to: the current processor's, else processor 0's.
+TimerHeap* local_timer_heap() noexcept;
+// A timer due at `when` was armed: make sure some M will wake for it.
+void timer_added(std::int64_t when) noexcept;
+void run_timers_if_due(TimerHeap* h, std::int64_t now);
+// The timer sleeper's wait (an idle M while timers are pending): until the earliest
+// timer, or until handed a P. Returns true if it was handed a P.
+bool timer_sleep(M* m);
+
+// ---------------------------------------------------------------------------
+// Random numbers (inline): wyrand, for steal order and select's poll order.
+// ---------------------------------------------------------------------------
+
 inline std::uint64_t wyrand(std::uint64_t& state) noexcept {
   state += 0xa0761d6478bd642fULL;
   __uint128_t t = static_cast<__uint128_t>(state) * (state ^ 0xe7037ed1a0b428dbULL);
@@ -239,14 +274,5 @@ inline std::uint32_t fast_rand_n(std::uint32_t n) noexcept {
   auto r = static_cast<std::uint32_t>(wyrand(st));
   return static_cast<std::uint32_t>((static_cast<std::uint64_t>(r) * n) >> 32);
 }
-
-// Debugging and tests: the ids in the current processor's deque (head first) and its
-// runnext slot (0 if empty). Returns false outside a processor.
-// The heap new timers go to: the current processor's, else processor 0's.
-TimerHeap* local_timer_heap() noexcept;
-// A timer due at `when` was armed: make sure some M will wake for it.
-void timer_added(std::int64_t when) noexcept;
-
-bool debug_local_queue(std::uint64_t* ids, int max, int* count, std::uint64_t* runnext);
 
 }  // namespace gocxx::rt

@@ -46,10 +46,6 @@ bool can_acquire(std::uint32_t* addr) noexcept {
   return false;
 }
 
-void unlock_root(G* /*g*/, void* arg) {
-  static_cast<SemaRoot*>(arg)->lock.unlock();
-}
-
 }  // namespace
 
 void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
@@ -78,7 +74,7 @@ void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
       }
       root.tail = &w;
     }
-    park(unlock_root, &root, wait_reason);
+    park_unlock(root.lock, wait_reason);
     if (w.acquired) return;
     w.next = w.prev = nullptr;
   }
@@ -94,8 +90,7 @@ bool sync_can_spin(int iter) noexcept {
   if (iter >= kActiveSpin || !multicore) return false;
   Sched& s = sched();
   if (s.gomaxprocs.load(std::memory_order_relaxed) <=
-      s.npidle.load(std::memory_order_relaxed) + s.nmspinning.load(std::memory_order_relaxed) +
-          1) {
+      s.npidle.load(std::memory_order_relaxed) + s.nmspinning.load(std::memory_order_relaxed) + 1) {
     return false;
   }
   M* m = current_m();

@@ -225,6 +225,7 @@ Timer* scavenge_timer() {
   static Timer* t = [] {
     auto* nt = new Timer;  // never destroyed, like the pool
     nt->fn = scavenge_pass;
+    nt->internal = true;
     return nt;
   }();
   return t;

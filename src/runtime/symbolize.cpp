@@ -18,7 +18,6 @@
 #endif
 
 namespace gocxx::rt {
-namespace {
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -26,6 +25,8 @@ std::string demangle(const char* name) {
       abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
   return status == 0 && d ? std::string(d.get()) : std::string(name);
 }
+
+namespace {
 
 #if defined(GOCXX_HAVE_LIBDW)
 struct DwflState {

@@ -26,4 +26,7 @@ std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address);
 // "ns::f(int) const" -> "ns::f".
 std::string strip_parameters(std::string name);
 
+// A mangled C++ name demangled (the name itself if it is not one).
+std::string demangle(const char* name);
+
 }  // namespace gocxx::rt

@@ -9,15 +9,10 @@
 #include <utility>
 
 #include "chan_internal.hpp"
+#include "futex.hpp"
 #include "sched.hpp"
 
 namespace gocxx::rt {
-
-std::int64_t nanotime() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::int64_t deadline_after(std::int64_t d) noexcept {
   std::int64_t now = nanotime();
@@ -56,12 +51,12 @@ namespace {
 
 constexpr std::size_t kArity = 4;
 
-void heap_place(TimerHeap* h, std::size_t i, TimerHeap::Entry e) noexcept {
+void heap_place(TimerHeap* h, std::size_t i, TimerHeap::Entry e) noexcept GOCXX_REQUIRES(h->mu) {
   h->heap[i] = e;
   e.t->heap_index = static_cast<int>(i);
 }
 
-void sift_up(TimerHeap* h, std::size_t i) noexcept {
+void sift_up(TimerHeap* h, std::size_t i) noexcept GOCXX_REQUIRES(h->mu) {
   TimerHeap::Entry e = h->heap[i];
   while (i > 0) {
     std::size_t parent = (i - 1) / kArity;
@@ -72,7 +67,7 @@ void sift_up(TimerHeap* h, std::size_t i) noexcept {
   heap_place(h, i, e);
 }
 
-void sift_down(TimerHeap* h, std::size_t i) noexcept {
+void sift_down(TimerHeap* h, std::size_t i) noexcept GOCXX_REQUIRES(h->mu) {
   std::size_t n = h->heap.size();
   TimerHeap::Entry e = h->heap[i];
   for (;;) {
@@ -90,11 +85,11 @@ void sift_down(TimerHeap* h, std::size_t i) noexcept {
   heap_place(h, i, e);
 }
 
-void publish_min(TimerHeap* h) noexcept {
+void publish_min(TimerHeap* h) noexcept GOCXX_REQUIRES(h->mu) {
   h->min_when.store(h->heap.empty() ? 0 : h->heap[0].when, std::memory_order_release);
 }
 
-void heap_erase_at(TimerHeap* h, std::size_t i) noexcept {
+void heap_erase_at(TimerHeap* h, std::size_t i) noexcept GOCXX_REQUIRES(h->mu) {
   TimerHeap::Entry last = h->heap.back();
   h->heap.pop_back();
   if (i < h->heap.size()) {
@@ -138,7 +133,7 @@ void heap_remove(Timer* t) noexcept {
 }
 
 // Puts t in a heap at t->when, or moves it there if it already is in one.
-void heap_set(Timer* t) noexcept {
+void heap_set(Timer* t) noexcept GOCXX_REQUIRES(t->mu) {
   TimerHeap* h = t->heap.load(std::memory_order_acquire);
   if (h != nullptr) {
     LockGuard guard(h->mu);
@@ -167,7 +162,7 @@ void heap_set(Timer* t) noexcept {
 
 // Whether t needs a heap: function and sleep timers always; channel timers only
 // while a receiver is blocked on the channel (Go 1.23).
-bool wants_heap(const Timer* t) noexcept {
+bool wants_heap(const Timer* t) noexcept GOCXX_REQUIRES(t->mu) {
   return t->when > 0 && (!t->is_chan() || t->blocked > 0);
 }
 
@@ -178,7 +173,7 @@ bool drain(Timer* t) {
 }
 
 // Fires t, due at t->when, now. t->mu held on entry; released on return.
-void fire_locked(Timer* t, std::int64_t now) {
+void fire_locked(Timer* t, std::int64_t now) GOCXX_RELEASE(t->mu) {
   std::int64_t due = t->when;
   if (t->period > 0) {
     // Missed ticks are skipped, not queued: the next tick is the first one after now.
@@ -313,6 +308,133 @@ void sleep_ns(std::int64_t ns) {
         timer_modify(x->t, x->when, 0);
       },
       &arm, "sleep");
+}
+
+// ---------------------------------------------------------------------------
+// The scheduler's timer glue. Every P's heap is run by its M as it schedules;
+// when every M is idle, one of them (the timer sleeper) sleeps on its futex only
+// until the earliest timer of any heap, and timer_added() wakes it early when an
+// earlier timer arrives.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::int64_t kTimerSlackNs = 50'000;  // the timer sleeper's coalescing window
+
+// Leaves the idle list after a timer wake-up, unless startm already took this M
+// off it to hand it a P. Returns true in that case, once the P has arrived.
+bool leave_idle_list(M* m) {
+  Sched& s = sched();
+  {
+    LockGuard guard(s.lock);
+    for (M** link = &s.midle; *link != nullptr; link = &(*link)->idle_link) {
+      if (*link == m) {
+        *link = m->idle_link;
+        --s.nmidle;
+        return false;
+      }
+    }
+  }
+  while (m->park.load(std::memory_order_acquire) != MPark::handed_p) m->park.wait(MPark::asleep);
+  take_handed_p(m);
+  return true;
+}
+
+}  // namespace
+
+void run_timers_if_due(TimerHeap* h, std::int64_t now) {
+  std::int64_t min = h->min_when.load(std::memory_order_acquire);
+  if (min != 0 && min <= now) run_timers(h, now);
+}
+
+// On the idle list like stopm, but only until the earliest timer, or until
+// timer_added() finds an earlier one.
+bool timer_sleep(M* m) {
+  Sched& s = sched();
+  {
+    LockGuard guard(s.lock);
+    m->idle_link = s.midle;
+    s.midle = m;
+    ++s.nmidle;
+  }
+  s.sleep_until.store(0, std::memory_order_seq_cst);
+  std::int64_t next = next_timer_when();
+  s.sleep_until.store(next == 0 ? INT64_MAX : next, std::memory_order_seq_cst);
+  for (;;) {
+    MPark v = m->park.load(std::memory_order_acquire);
+    if (v == MPark::handed_p) break;
+    if (v == MPark::timer_wake) {
+      if (m->park.compare_exchange(v, MPark::asleep)) return leave_idle_list(m);
+      continue;
+    }
+    std::int64_t now = nanotime();
+    if (next != 0 && now >= next) return leave_idle_list(m);
+    timespec ts{};
+    if (next != 0) {
+      // A little slack lets one wake-up serve timers that are due close together
+      // (never early: only later by at most kTimerSlackNs).
+      std::int64_t left = 0;
+      if (__builtin_add_overflow(next - now, kTimerSlackNs, &left)) left = INT64_MAX;
+      ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
+    }
+    m->park.wait(MPark::asleep, next != 0 ? &ts : nullptr);
+  }
+  take_handed_p(m);
+  return true;
+}
+
+TimerHeap* local_timer_heap() noexcept {
+  ensure_started();
+  M* m = current_m();
+  if (m != nullptr && m->p != nullptr) return &m->p->timers;
+  return &sched().allp[0]->timers;
+}
+
+void timer_added(std::int64_t when) noexcept {
+  Sched& s = sched();
+  full_barrier();  // the heap's new minimum before the sleeper check (timer_sleep's mirror)
+  if (M* sleeper = s.timer_sleeper.load(std::memory_order_seq_cst)) {
+    std::int64_t until = s.sleep_until.load(std::memory_order_seq_cst);
+    if (until == 0 || when < until) {
+      if (sleeper->park.compare_exchange(MPark::asleep, MPark::timer_wake)) sleeper->park.wake(1);
+    }
+    return;
+  }
+  // Nobody sleeps on timers. A running M checks its own heap as it schedules (and
+  // becomes the sleeper when it idles), so only a timer added from outside (a plain
+  // thread, an M without a P) needs an idle M woken to look.
+  M* m = current_m();
+  if (m == nullptr || m->p == nullptr) wakep();
+}
+
+std::int64_t next_timer_when() noexcept {
+  Sched& s = sched();
+  std::int64_t next = 0;
+  int n = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) {
+    std::int64_t w = s.allp[i]->timers.min_when.load(std::memory_order_acquire);
+    if (w != 0 && (next == 0 || w < next)) next = w;
+  }
+  return next;
+}
+
+std::int64_t user_timers_in_heaps() noexcept {
+  Sched& s = sched();
+  std::int64_t n = 0;
+  int nall = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < nall; ++i) {
+    TimerHeap& h = s.allp[i]->timers;
+    LockGuard guard(h.mu);
+    for (const TimerHeap::Entry& e : h.heap) n += e.t->internal ? 0 : 1;
+  }
+  return n;
+}
+
+void run_all_timers(std::int64_t now) {
+  Sched& s = sched();
+  int n = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < n; ++i) run_timers_if_due(&s.allp[i]->timers, now);
 }
 
 }  // namespace gocxx::rt

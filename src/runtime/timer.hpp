@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "clock.hpp"
 #include "gocxx/detail/chan_core.hpp"
 #include "lock.hpp"
 
@@ -30,9 +31,6 @@ namespace gocxx::rt {
 struct G;
 struct P;
 struct TimerHeap;
-
-// CLOCK_MONOTONIC in nanoseconds: the clock of std::chrono::steady_clock.
-std::int64_t nanotime() noexcept;
 
 // Adds d to now without overflowing: the result is capped at INT64_MAX ("never").
 std::int64_t deadline_after(std::int64_t d) noexcept;
@@ -44,6 +42,9 @@ using TimerFn = void (*)(Timer* t, void* arg, std::int64_t due);
 
 // Timers alive (for tests: unreferenced timers must be released).
 std::int64_t live_timers() noexcept;
+// For tests: timers waiting in some heap, the runtime's own (stack scavenging)
+// not counted.
+std::int64_t user_timers_in_heaps() noexcept;
 
 struct Timer {
   Timer() noexcept;
@@ -52,14 +53,15 @@ struct Timer {
   Timer& operator=(const Timer&) = delete;
 
   Lock mu;
-  std::int64_t when = 0;    // due time; 0 = not active                      [mu]
-  std::int64_t period = 0;  // > 0: fires every period (a ticker)            [mu]
-  std::uint64_t seq = 0;    // bumped by every start/stop                     [mu]
-  int blocked = 0;          // channel timers: receivers parked on the chan  [mu]
+  std::int64_t when GOCXX_GUARDED_BY(mu) = 0;    // due time; 0 = not active
+  std::int64_t period GOCXX_GUARDED_BY(mu) = 0;  // > 0: fires every period (a ticker)
+  std::uint64_t seq GOCXX_GUARDED_BY(mu) = 0;    // bumped by every start/stop
+  int blocked GOCXX_GUARDED_BY(mu) = 0;          // channel timers: receivers parked on the chan
   TimerFn fn = nullptr;
   void* arg = nullptr;
   void (*destroy_arg)(void* arg) = nullptr;  // frees arg with the timer
   detail::ChanCore* chan = nullptr;          // channel timers: where values go (not owned)
+  bool internal = false;                     // the runtime's own (user_timers_in_heaps)
 
   std::atomic<TimerHeap*> heap{nullptr};  // set under mu + heap.mu; cleared under heap.mu
   int heap_index = -1;                    //                                       [heap.mu]
@@ -79,8 +81,8 @@ struct TimerHeap {
     std::int64_t when;
     Timer* t;
   };
-  std::vector<Entry> heap;
-  std::atomic<std::int64_t> min_when{0};  // heap[0]->heap_when, 0 when empty
+  std::vector<Entry> heap GOCXX_GUARDED_BY(mu);
+  std::atomic<std::int64_t> min_when{0};  // heap[0]'s when, 0 when empty (written under mu)
 };
 
 // (Re)arms t to fire at `when` (and every `period` after, if > 0). Returns whether

@@ -23,10 +23,6 @@ bool before(std::uint32_t a, std::uint32_t b) noexcept {
   return static_cast<std::int32_t>(a - b) < 0;
 }
 
-void unlock_list(rt::G* /*g*/, void* lock) {
-  static_cast<rt::Lock*>(lock)->unlock();
-}
-
 }  // namespace
 
 void Cond::wait() {
@@ -44,7 +40,7 @@ void Cond::wait() {
       tail_->next = &w;
     }
     tail_ = &w;
-    rt::park(unlock_list, &lock, "sync.Cond.Wait");
+    rt::park_unlock(lock, "sync.Cond.Wait");
   }
   l.lock();
 }

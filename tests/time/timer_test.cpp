@@ -148,7 +148,7 @@ TEST(Timer, AfterIsNewTimerC) {
 }
 
 TEST(Timer, TimesOutASelectOnANilChannel) {
-  // The seed's E43: select { case <-nil: case <-time.After(d): }
+  // The tutorial's E43: select { case <-nil: case <-time.After(d): }
   run([] {
     Chan<int> never;
     auto t0 = time::now();
@@ -283,7 +283,9 @@ TEST(AfterFunc, ResetAfterFiringSchedulesFAgain) {
 TEST(AfterFunc, FiresEvenIfTheHandleIsDropped) {
   run([] {
     auto fired = make_chan<>();
-    { time::after_func(2ms, [fired] { fired.close(); }); }
+    {
+      time::after_func(2ms, [fired] { fired.close(); });
+    }
     fired.recv();
   });
 }
@@ -361,7 +363,7 @@ TEST(TimerResources, UnreferencedTimersAndTickersAreReleased) {
       tk.c.recv();
     }
     EXPECT_LE(rt::live_timers(), before + 1);
-    EXPECT_EQ(rt::next_timer_when(), 0) << "nothing left in any timer heap";
+    EXPECT_EQ(rt::user_timers_in_heaps(), 0) << "nothing left in any timer heap";
   });
 }
 
@@ -415,8 +417,11 @@ TEST(TimerStress, ManyGoroutinesShareTimersSafely) {
       wg.go([&] {
         for (int i = 0; i < 20; ++i) {
           switch (select(recv(tk.c), recv(time::after(std::chrono::milliseconds(1 + i % 3))))) {
-            case 0: ++ticks; break;
-            default: break;
+            case 0:
+              ++ticks;
+              break;
+            default:
+              break;
           }
           if (i % 7 == 0) tk.reset(std::chrono::milliseconds(1 + i % 2));
         }

@@ -1,4 +1,5 @@
-// The assembly context switch (context_switch_<arch>.S).
+// The assembly context switch between goroutine stacks (context_switch_<arch>.S);
+// not to be confused with the context package (src/context).
 #pragma once
 
 extern "C" {

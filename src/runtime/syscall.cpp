@@ -1,0 +1,129 @@
+// The two ways a goroutine holds on to its OS thread: blocking() (Go's
+// entersyscall/exitsyscall: the processor is handed to another thread while the
+// goroutine blocks in the kernel, so GOMAXPROCS threads keep running goroutines)
+// and lock_os_thread (the goroutine runs only on its thread, and the thread runs
+// nothing else; Go's lockOSThread, startlockedm and stoplockedm).
+#include "gocxx/errors.hpp"
+#include "sched.hpp"
+
+namespace gocxx::rt {
+
+// ---------------------------------------------------------------------------
+// blocking()
+// ---------------------------------------------------------------------------
+
+// Go's entersyscall/exitsyscall, simplified to an immediate hand-off of the P.
+bool enter_blocking() {
+  G* self = current_g();
+  if (self->kind != G::Kind::goroutine) return false;
+  M* m = current_m();
+  P* p = m->p;
+  if (p == nullptr) return false;
+  self->status.store(GStatus::syscall, std::memory_order_relaxed);
+  self->wait_reason = "syscall";
+  m->p = nullptr;
+  handoffp(p);
+  return true;
+}
+
+namespace {
+
+void after_exit_blocking(G* g, void* /*arg*/) {
+  Sched& s = sched();
+  g->status.store(GStatus::runnable, std::memory_order_relaxed);
+  {
+    LockGuard guard(s.lock);
+    global_put_locked(s, g);
+  }
+  wakep();
+}
+
+}  // namespace
+
+void exit_blocking() {
+  Sched& s = sched();
+  G* self = current_g();
+  M* m = current_m();
+  if (m->p != nullptr) {  // the region parked and resumed on an M that has a P
+    self->status.store(GStatus::running, std::memory_order_relaxed);
+    return;
+  }
+  P* p = nullptr;
+  {
+    LockGuard guard(s.lock);
+    p = pidle_get_locked(s);
+  }
+  if (p != nullptr) {
+    acquire_p(m, p);
+    self->status.store(GStatus::running, std::memory_order_relaxed);
+    return;
+  }
+  // No processor free: queue ourselves and let this M sleep (its g0 loop stops it).
+  // A locked goroutine is handed back to this very M by whoever dequeues it.
+  switch_to(m, self, &m->g0, after_exit_blocking, nullptr);
+}
+
+// ---------------------------------------------------------------------------
+// lock_os_thread
+// ---------------------------------------------------------------------------
+
+void lock_thread() {
+  G* self = current_g();
+  if (self->kind != G::Kind::goroutine) return;  // a plain thread is its own thread
+  if (self->lock_count == UINT32_MAX) throw Panic("LockOSThread nesting overflow");
+  M* m = current_m();
+  if (self->lock_count++ == 0) {
+    self->locked_m = m;
+    m->locked_g = self;
+  } else if (self->locked_m != m || m->locked_g != self) {
+    fatal("runtime: locked goroutine running on another thread");
+  }
+}
+
+// As Go's UnlockOSThread: more unlocks than locks are ignored.
+void unlock_thread() {
+  G* self = current_g();
+  if (self->kind != G::Kind::goroutine || self->lock_count == 0) return;
+  if (--self->lock_count == 0) {
+    current_m()->locked_g = nullptr;
+    self->locked_m = nullptr;
+  }
+}
+
+// Hands g, locked to another M, and this M's P to that M, and wakes it (Go's
+// startlockedm). The locked M sleeps in stoplockedm until this happens; this M
+// goes on without a P.
+void startlockedm(M* m, G* g) {
+  M* lm = g->locked_m;
+  if (lm == m) fatal("runtime: startlockedm: locked to me");
+  P* p = m->p;
+  m->p = nullptr;
+  p->m = lm;
+  lm->nextp = p;
+  lm->park.store(MPark::handed_p, std::memory_order_release);
+  lm->park.wake(1);
+}
+
+// The goroutine locked to m is not running: give m's P away and sleep until the
+// goroutine is runnable again and someone hands m a P to run it on (Go's
+// stoplockedm). Returns with m holding a P.
+void stoplockedm(M* m) {
+  if (P* p = m->p) {
+    m->p = nullptr;
+    handoffp(p);
+  }
+  stopm(m, false);
+  if (m->p == nullptr) fatal("runtime: stoplockedm: woken without a P");
+}
+
+// A locked goroutine exited while locked: give the P away and let the thread end
+// (m_main returns). Nothing refers to m any more: no G is locked to it, it is on
+// no list, and its P is gone.
+void drop_exiting_m(M* m) {
+  if (P* p = m->p) {
+    m->p = nullptr;
+    handoffp(p);
+  }
+}
+
+}  // namespace gocxx::rt
