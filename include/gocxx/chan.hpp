@@ -19,7 +19,9 @@
 // message; sending to or receiving from a nil channel blocks forever. A send
 // happens-before the receive that gets its value completes; a close happens-before a
 // receive that reports it. Buffered values are destroyed with the last handle.
-// Element types need a non-throwing move constructor.
+// Element types are moved through the channel: a copyable type whose move may throw
+// is accepted, but an element move that does throw ends the program
+// (std::terminate), since it would happen inside the channel's critical section.
 #pragma once
 
 #include <cstdint>

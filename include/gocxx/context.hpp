@@ -42,9 +42,11 @@ extern const Error deadline_exceeded;
 
 class Context;
 
-namespace detail {
+}  // namespace gocxx::context
 
-class Node;
+namespace gocxx::detail {
+
+class Node;  // a context's shared state (src/context/context.cpp)
 
 // String literals and C strings become std::string, so they compare by content.
 template <class T>
@@ -66,12 +68,9 @@ struct KeyRef {
 
 std::any lookup(const Node* node, const KeyRef& key);
 
-// For tests: context nodes alive, and the children registered with ctx's nearest
-// cancellable node.
-std::int64_t live_nodes() noexcept;
-std::size_t registered_children(const Context& ctx);
+}  // namespace gocxx::detail
 
-}  // namespace detail
+namespace gocxx::context {
 
 class Context {
  public:
@@ -143,8 +142,9 @@ Context todo();
 std::pair<Context, CancelFunc> with_cancel(const Context& parent);
 std::pair<Context, CancelCauseFunc> with_cancel_cause(const Context& parent);
 
-// Cancelled at `deadline` (with deadline_exceeded, and `cause` as its cause) unless
-// cancelled earlier. If the parent's deadline is earlier, this is with_cancel.
+// Cancelled at `deadline` (with deadline_exceeded; with_deadline_cause also records
+// `cause` as its cause) unless cancelled earlier. If the parent's deadline is
+// earlier, this is with_cancel. A deadline already past cancels it at once.
 std::pair<Context, CancelFunc> with_deadline(const Context& parent, time::Time deadline);
 std::pair<Context, CancelFunc> with_deadline_cause(const Context& parent, time::Time deadline,
                                                    Error cause);
@@ -162,10 +162,12 @@ std::pair<Context, CancelFunc> with_timeout_cause(const Context& parent,
   return with_deadline_cause(parent, time::add(time::now(), timeout), std::move(cause));
 }
 
-namespace detail {
-Context with_value_any(const Context& parent, std::any key, std::any value,
-                       bool (*equals)(const std::any&, const void*), std::string key_text,
-                       std::string value_text);
+}  // namespace gocxx::context
+
+namespace gocxx::detail {
+context::Context with_value_any(const context::Context& parent, std::any key, std::any value,
+                                bool (*equals)(const std::any&, const void*), std::string key_text,
+                                std::string value_text);
 
 template <class T>
 std::string describe(const T& v) {
@@ -177,7 +179,9 @@ std::string describe(const T& v) {
     return typeid(T).name();
   }
 }
-}  // namespace detail
+}  // namespace gocxx::detail
+
+namespace gocxx::context {
 
 // A context carrying key -> value.
 template <class K, class V>

@@ -129,7 +129,7 @@ void unlock_os_thread();
 std::string stack(bool all);
 
 // What `go f()` does with the parent and the child (docs/decisions.md):
-//   child_first:  the seed's continuation stealing: the child runs at once, the
+//   child_first:  the tutorial's continuation stealing: the child runs at once, the
 //                 parent's continuation is queued at the tail of the processor's
 //                 deque; the owner takes from the tail, thieves from the head.
 //   parent_first: Go's policy: the child goes to the processor's `runnext` slot and

@@ -29,12 +29,18 @@
 #include "chan.hpp"
 #include "errors.hpp"
 
+namespace gocxx::rt {
+struct Timer;  // the runtime's timer (src/runtime/timer.hpp)
+}  // namespace gocxx::rt
+
 namespace gocxx::time {
 
 using Duration = std::chrono::nanoseconds;
 using Time = std::chrono::steady_clock::time_point;
 
-namespace detail {
+}  // namespace gocxx::time
+
+namespace gocxx::detail {
 
 // Any duration as nanoseconds, clamped to the int64 range instead of overflowing
 // (NaN counts as zero).
@@ -80,7 +86,7 @@ void sleep_ns(std::int64_t ns);
 class TimerRef {
  public:
   TimerRef() noexcept = default;
-  explicit TimerRef(void* adopt) noexcept : t_(adopt) {}
+  explicit TimerRef(rt::Timer* adopt) noexcept : t_(adopt) {}
   TimerRef(const TimerRef& o) noexcept;
   TimerRef(TimerRef&& o) noexcept : t_(std::exchange(o.t_, nullptr)) {}
   TimerRef& operator=(TimerRef o) noexcept {
@@ -88,14 +94,14 @@ class TimerRef {
     return *this;
   }
   ~TimerRef();
-  void* get() const noexcept { return t_; }
+  rt::Timer* get() const noexcept { return t_; }
 
  private:
-  void* t_ = nullptr;
+  rt::Timer* t_ = nullptr;
 };
 
 struct ChanTimer {
-  Chan<Time> c;
+  Chan<time::Time> c;
   TimerRef ref;
 };
 ChanTimer make_chan_timer(std::int64_t when_ns, std::int64_t period_ns);
@@ -104,7 +110,9 @@ bool timer_stop(const TimerRef& t, const char* uninitialized_msg);
 bool timer_reset(const TimerRef& t, std::int64_t delay_ns, std::int64_t period_ns,
                  const char* uninitialized_msg);
 
-}  // namespace detail
+}  // namespace gocxx::detail
+
+namespace gocxx::time {
 
 // Pauses the calling goroutine (or thread) for at least d. d <= 0 returns at once.
 template <class Rep, class Period>
@@ -175,6 +183,7 @@ class Timer {
 
 class Ticker {
  public:
+  // An uninitialized ticker (Go's zero Ticker): stop() does nothing, reset panics.
   Ticker() noexcept = default;
 
   // Receives the instant of each tick; ticks a slow receiver misses are dropped.
@@ -199,7 +208,7 @@ class Ticker {
   detail::TimerRef ref_;
 };
 
-// A timer that sends the current time on its channel after d.
+// A timer that sends, after d, the instant it was due on its channel.
 template <class Rep, class Period>
 Timer new_timer(std::chrono::duration<Rep, Period> d) {
   std::int64_t ns = detail::saturating_ns(d);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "context/context_internal.hpp"
 #include "gocxx/runtime.hpp"
 #include "runtime/lock.hpp"
 
@@ -32,7 +33,11 @@ class DeadlineExceeded final : public errors::ErrorBase {
 const Error canceled = errors::sentinel("context canceled");
 const Error deadline_exceeded = Error::from_static<DeadlineExceeded>();
 
-namespace detail {
+}  // namespace gocxx::context
+
+namespace gocxx::detail {
+
+using context::Context;
 
 namespace {
 std::atomic<std::int64_t> g_live_nodes{0};
@@ -235,16 +240,18 @@ Context with_value_any(const Context& parent, std::any key, std::any value,
   return Context(std::move(n));
 }
 
-}  // namespace detail
-
-using detail::Node;
-
-std::size_t detail::registered_children(const Context& ctx) {
+std::size_t registered_children(const Context& ctx) {
   Node* c = ctx.node() ? ctx.node()->cancellable() : nullptr;
   if (c == nullptr) return 0;
   rt::LockGuard guard(c->mu);
   return c->children.size();
 }
+
+}  // namespace gocxx::detail
+
+namespace gocxx::context {
+
+using detail::Node;
 
 std::optional<time::Time> Context::deadline() const {
   for (const Node* n = node_.get(); n != nullptr; n = n->parent.get()) {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "gocxx/select.hpp"
-#include "gocxx/sync.hpp"
+#include "gocxx/xsync.hpp"
 
 namespace gocxx::sync {
 

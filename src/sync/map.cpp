@@ -3,7 +3,7 @@
 #include "gocxx/sync.hpp"
 #include "runtime/futex.hpp"
 
-namespace gocxx::sync::detail {
+namespace gocxx::detail {
 
 void wait_for_readers(const std::atomic<std::int32_t>& n) noexcept {
   // Readers only look a value up and copy it: they leave within nanoseconds, unless
@@ -17,4 +17,4 @@ void wait_for_readers(const std::atomic<std::int32_t>& n) noexcept {
   }
 }
 
-}  // namespace gocxx::sync::detail
+}  // namespace gocxx::detail

@@ -23,14 +23,14 @@
 #include "runtime/sched.hpp"
 #include "sync/pool_internal.hpp"
 
-namespace gocxx::sync::detail {
+namespace gocxx::detail {
 
 namespace {
 
 constexpr auto kRotatePeriod = std::chrono::seconds(2);
 
 struct Registry {
-  Mutex mu;
+  sync::Mutex mu;
   std::vector<PoolBase*> pools;
 };
 
@@ -57,7 +57,7 @@ void rotate_all() {
   bool holds = false;
   {
     Registry& r = registry();
-    std::lock_guard<Mutex> guard(r.mu);
+    std::lock_guard<sync::Mutex> guard(r.mu);
     for (PoolBase* p : r.pools) holds = p->rotate() || holds;
   }
   if (!holds) return;
@@ -77,7 +77,7 @@ int current_proc() noexcept {
 
 void rotate_pools_for_test() {
   Registry& r = registry();
-  std::lock_guard<Mutex> guard(r.mu);
+  std::lock_guard<sync::Mutex> guard(r.mu);
   for (PoolBase* p : r.pools) p->rotate();
 }
 
@@ -91,7 +91,7 @@ int procs_ever() noexcept {
 
 PoolBase::PoolBase() {
   Registry& r = registry();
-  std::lock_guard<Mutex> guard(r.mu);
+  std::lock_guard<sync::Mutex> guard(r.mu);
   r.pools.push_back(this);
   registered_ = true;
 }
@@ -102,7 +102,7 @@ PoolBase::~PoolBase() {
 
 void PoolBase::unregister() noexcept {
   Registry& r = registry();
-  std::lock_guard<Mutex> guard(r.mu);
+  std::lock_guard<sync::Mutex> guard(r.mu);
   if (!registered_) return;
   registered_ = false;
   r.pools.erase(std::find(r.pools.begin(), r.pools.end(), this));
@@ -119,4 +119,4 @@ void PoolBase::arm_cleanup() {
   }
 }
 
-}  // namespace gocxx::sync::detail
+}  // namespace gocxx::detail

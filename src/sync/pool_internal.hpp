@@ -1,7 +1,7 @@
 // For tests: what the periodic pool rotation does, on demand.
 #pragma once
 
-namespace gocxx::sync::detail {
+namespace gocxx::detail {
 
 // Rotates every pool once (victims dropped, current objects become victims), as the
 // timer does every two seconds while pools hold objects.
@@ -11,4 +11,4 @@ void rotate_pools_for_test();
 // test's own rotations are the only ones.
 void pause_rotation_for_test(bool paused);
 
-}  // namespace gocxx::sync::detail
+}  // namespace gocxx::detail

@@ -6,7 +6,7 @@
 
 #include "gocxx/errors.hpp"
 #include "gocxx/select.hpp"
-#include "gocxx/sync.hpp"
+#include "gocxx/xsync.hpp"
 
 namespace gocxx::sync {
 

@@ -5,15 +5,14 @@
 #include "runtime/chan_internal.hpp"
 #include "runtime/timer.hpp"
 
-namespace gocxx::time {
-namespace detail {
+namespace gocxx::detail {
 
 TimerRef::TimerRef(const TimerRef& o) noexcept : t_(o.t_) {
-  if (t_ != nullptr) rt::timer_retain(static_cast<rt::Timer*>(t_));
+  if (t_ != nullptr) rt::timer_retain(t_);
 }
 
 TimerRef::~TimerRef() {
-  if (t_ != nullptr) rt::timer_release(static_cast<rt::Timer*>(t_));
+  if (t_ != nullptr) rt::timer_release(t_);
 }
 
 void sleep_ns(std::int64_t ns) {
@@ -25,8 +24,8 @@ namespace {
 // A channel timer fires by offering the instant it was due; a full buffer (a ticker
 // nobody drains) drops the tick.
 void send_time(rt::Timer* t, void* /*arg*/, std::int64_t due) {
-  Time v{std::chrono::nanoseconds(due)};
-  gocxx::detail::chan_try_send(t->chan, &v);
+  time::Time v{std::chrono::nanoseconds(due)};
+  chan_try_send(t->chan, &v);
 }
 
 struct Func {
@@ -42,7 +41,7 @@ void start_func(rt::Timer* /*t*/, void* arg, std::int64_t /*due*/) {
 }  // namespace
 
 ChanTimer make_chan_timer(std::int64_t delay_ns, std::int64_t period_ns) {
-  Chan<Time> c = make_chan<Time>(1);
+  Chan<time::Time> c = make_chan<time::Time>(1);
   auto* t = new rt::Timer;  // one reference: the channel's
   t->fn = send_time;
   t->chan = c.core();
@@ -68,17 +67,18 @@ bool timer_stop(const TimerRef& t, const char* uninitialized_msg) {
     if (uninitialized_msg != nullptr) throw Panic(uninitialized_msg);
     return false;
   }
-  return rt::timer_stop(static_cast<rt::Timer*>(t.get()));
+  return rt::timer_stop(t.get());
 }
 
 bool timer_reset(const TimerRef& t, std::int64_t delay_ns, std::int64_t period_ns,
                  const char* uninitialized_msg) {
   if (t.get() == nullptr) throw Panic(uninitialized_msg);
-  return rt::timer_modify(static_cast<rt::Timer*>(t.get()), rt::deadline_after(delay_ns),
-                          period_ns);
+  return rt::timer_modify(t.get(), rt::deadline_after(delay_ns), period_ns);
 }
 
-}  // namespace detail
+}  // namespace gocxx::detail
+
+namespace gocxx::time {
 
 namespace {
 

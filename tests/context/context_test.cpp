@@ -1,4 +1,4 @@
-// The context package (Go's context/context_test.go and x_test.go, and the seed's
+// The context package (Go's context/context_test.go and x_test.go, and the tutorial's
 // E71 list), plus stress: cancellation racing deadlines racing new children.
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "context/context_internal.hpp"
 #include "gocxx/gocxx.hpp"
 #include "runtime/sanitizers.hpp"
 #include "test_util.hpp"
@@ -116,8 +117,12 @@ TEST(WithCancel, DoneWorksInASelectAcrossGoroutines) {
     go([ctx = ctx, result] {
       auto never = make_chan<int>();
       switch (select(recv(never), recv(ctx.done()))) {
-        case 1: result.send(ctx.err().message()); break;
-        default: result.send("wrong case"); break;
+        case 1:
+          result.send(ctx.err().message());
+          break;
+        default:
+          result.send("wrong case");
+          break;
       }
     });
     cancel();
@@ -235,7 +240,8 @@ TEST(WithValue, ValuesAndCancellationCompose) {
 }
 
 TEST(WithoutCancel, IsNotCancelledWithItsParentButKeepsValues) {
-  auto [parent, cancel] = context::with_timeout(context::with_value(context::background(), "k", 1), 1h);
+  auto [parent, cancel] =
+      context::with_timeout(context::with_value(context::background(), "k", 1), 1h);
   auto detached = context::without_cancel(parent);
   cancel();
   EXPECT_FALSE(detached.done());
@@ -289,14 +295,16 @@ TEST(AfterFunc, RunsEvenIfStopIsDropped) {
   run([] {
     auto [ctx, cancel] = context::with_timeout(context::background(), 2ms);
     auto ran = make_chan<>();
-    { context::after_func(ctx, [ran] { ran.close(); }); }
+    {
+      context::after_func(ctx, [ran] { ran.close(); });
+    }
     ran.recv();
   });
 }
 
 TEST(Registry, CancelledAndDroppedChildrenLeaveTheParent) {
   auto [root, cancel_root] = context::with_cancel(context::background());
-  std::int64_t live = context::detail::live_nodes();
+  std::int64_t live = gocxx::detail::live_nodes();
   for (int i = 0; i < 10000; ++i) {
     auto [c, cancel] = context::with_cancel(root);
     if (i % 2 == 0) cancel();  // cancelled ones leave at once, the rest when dropped
@@ -306,8 +314,9 @@ TEST(Registry, CancelledAndDroppedChildrenLeaveTheParent) {
     auto stop = context::after_func(c, [] {});
     stop();
   }
-  EXPECT_EQ(context::detail::registered_children(root), 0u);
-  EXPECT_LE(context::detail::live_nodes(), live) << "contexts leaked";  // earlier tests' may die meanwhile
+  EXPECT_EQ(gocxx::detail::registered_children(root), 0u);
+  EXPECT_LE(gocxx::detail::live_nodes(), live)
+      << "contexts leaked";  // earlier tests' may die meanwhile
   cancel_root();
 }
 
@@ -316,7 +325,7 @@ TEST(ContextStress, CancellationRacesNewChildrenAndDeadlines) {
   // deadlines fire: every goroutine observes its cancellation exactly once, and
   // every context is freed afterwards.
   (void)context::background();  // the root is static: made once, never freed
-  std::int64_t live_before = context::detail::live_nodes();
+  std::int64_t live_before = gocxx::detail::live_nodes();
   run_with_procs(2, [] {
     const int kRoots = rt::kUnderSanitizer ? 1000 : 10000;
     std::atomic<int> observed{0};
@@ -327,8 +336,9 @@ TEST(ContextStress, CancellationRacesNewChildrenAndDeadlines) {
       // A creator adds children while the canceller and a deadline race it.
       wg.go([&, root = root] {
         for (int k = 0; k < 3; ++k) {
-          auto [child, cancel_child] = k == 2 ? context::with_timeout(root, std::chrono::microseconds(50))
-                                              : context::with_cancel(root);
+          auto [child, cancel_child] =
+              k == 2 ? context::with_timeout(root, std::chrono::microseconds(50))
+                     : context::with_cancel(root);
           ++started;
           wg.go([&, child = child, cancel_child = cancel_child] {
             child.done().recv();
@@ -345,6 +355,6 @@ TEST(ContextStress, CancellationRacesNewChildrenAndDeadlines) {
     EXPECT_EQ(started.load(), kRoots * 3);
   });
   // Timers of expired deadlines may still hold a context until they run.
-  EXPECT_TRUE(eventually([&] { return context::detail::live_nodes() == live_before; }))
-      << context::detail::live_nodes() - live_before << " contexts leaked";
+  EXPECT_TRUE(eventually([&] { return gocxx::detail::live_nodes() == live_before; }))
+      << gocxx::detail::live_nodes() - live_before << " contexts leaked";
 }

@@ -1,4 +1,4 @@
-// sync::Cond, after Go's sync/cond_test.go and the seed's E19 semantics.
+// sync::Cond, after Go's sync/cond_test.go and the tutorial's E19 semantics.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -217,7 +217,7 @@ TEST(Cond, WorksWithPlainThreads) {
   EXPECT_EQ(seen.load(), kThreads);
 }
 
-// A bounded queue (the seed's E21 shape) under stress: producers and consumers of
+// A bounded queue (the tutorial's E21 shape) under stress: producers and consumers of
 // both kinds, every item delivered exactly once.
 TEST(CondStress, BoundedQueueLosesAndDuplicatesNothing) {
   for (int procs : {1, 2, 4}) {

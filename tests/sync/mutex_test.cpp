@@ -328,7 +328,7 @@ TEST(RWMutex, RLockerIsALockerForCond) {
     EXPECT_TRUE(rw.try_lock());
     rw.unlock();
 
-    // A Cond over the read lock, as the seed's E18 passes m.RLocker() around.
+    // A Cond over the read lock, as the tutorial's E18 passes m.RLocker() around.
     sync::Cond cond(rw.rlocker());
     bool ready = false;  // written under the write lock, read under the read lock
     auto done = make_chan<>();

@@ -44,7 +44,7 @@ TEST(Once, RunsOnceAndCallersWaitForIt) {
 }
 
 TEST(Once, CountsCallsNotFunctions) {
-  // The seed's E24: the second call's function never runs.
+  // The tutorial's E24: the second call's function never runs.
   sync::Once once;
   int count = 0;
   once.call([&] { ++count; });

@@ -34,7 +34,7 @@ struct Tracked {
 // Go's TestPool: without New, an empty pool gives the zero value; a put object
 // comes back to the same processor, the private one first, then the newest shared.
 TEST(Pool, GetAfterPutOnTheSameProcessor) {
-  sync::detail::pause_rotation_for_test(true);
+  gocxx::detail::pause_rotation_for_test(true);
   run_with_procs(1, [] {
     sync::Pool<std::string> p;
     EXPECT_EQ(p.get(), "");
@@ -44,7 +44,7 @@ TEST(Pool, GetAfterPutOnTheSameProcessor) {
     EXPECT_EQ(p.get(), "b");
     EXPECT_EQ(p.get(), "");
   });
-  sync::detail::pause_rotation_for_test(false);
+  gocxx::detail::pause_rotation_for_test(false);
 }
 
 TEST(Pool, TheFactoryRunsOnlyWhenThePoolIsEmpty) {
@@ -79,12 +79,12 @@ TEST(Pool, PlainThreadsShareThePool) {
 // Go's TestPoolRelease, with the rotation run by hand: an object survives one
 // rotation as a victim (and is still handed out), and is destroyed by the second.
 TEST(Pool, RotationsDropWhatNobodyTook) {
-  sync::detail::pause_rotation_for_test(true);
+  gocxx::detail::pause_rotation_for_test(true);
   run_with_procs(2, [] {
     const int before = Tracked::live.load();
     sync::Pool<std::unique_ptr<Tracked>> p([] { return std::unique_ptr<Tracked>(); });
     p.put(std::make_unique<Tracked>(1));
-    sync::detail::rotate_pools_for_test();
+    gocxx::detail::rotate_pools_for_test();
     std::unique_ptr<Tracked> victim = p.get();
     ASSERT_NE(victim, nullptr) << "a victim is still found by get()";
     EXPECT_EQ(victim->id, 1);
@@ -92,13 +92,13 @@ TEST(Pool, RotationsDropWhatNobodyTook) {
     p.put(std::move(victim));
     p.put(std::make_unique<Tracked>(2));
     EXPECT_EQ(Tracked::live.load(), before + 2);
-    sync::detail::rotate_pools_for_test();
+    gocxx::detail::rotate_pools_for_test();
     EXPECT_EQ(Tracked::live.load(), before + 2);  // victims, not yet gone
-    sync::detail::rotate_pools_for_test();
+    gocxx::detail::rotate_pools_for_test();
     EXPECT_EQ(Tracked::live.load(), before);
     EXPECT_EQ(p.get(), nullptr);
   });
-  sync::detail::pause_rotation_for_test(false);
+  gocxx::detail::pause_rotation_for_test(false);
 }
 
 // Without any help, an idle pool gives its objects back (two 2 s rotations).
@@ -121,7 +121,7 @@ TEST(Pool, DestroyingAPoolDestroysWhatItHolds) {
   run([&] {
     sync::Pool<std::unique_ptr<Tracked>> p([] { return std::unique_ptr<Tracked>(); });
     for (int i = 0; i < 5; ++i) p.put(std::make_unique<Tracked>(i));
-    sync::detail::rotate_pools_for_test();
+    gocxx::detail::rotate_pools_for_test();
     p.put(std::make_unique<Tracked>(9));
   });
   EXPECT_EQ(Tracked::live.load(), before);
@@ -147,7 +147,7 @@ TEST(PoolStress, NoObjectIsHeldTwice) {
       auto rotator_done = make_chan<>();
       go([&] {
         while (!stop.load()) {
-          sync::detail::rotate_pools_for_test();
+          gocxx::detail::rotate_pools_for_test();
           time::sleep(1ms);
         }
         rotator_done.close();
@@ -180,7 +180,7 @@ TEST(PoolStress, NoObjectIsHeldTwice) {
 }
 
 TEST(PoolStress, SeededPoolServesAMillionGoroutinesWithFewObjects) {
-  // The seed's E28 at test scale: a few seeded buffers serve many short goroutines.
+  // The tutorial's E28 at test scale: a few seeded buffers serve many short goroutines.
   run_with_procs(2, [] {
     std::atomic<int> created{0};
     sync::Pool<std::shared_ptr<std::vector<char>>> p([&] {

@@ -35,7 +35,7 @@ bool receives_within(const RecvChan<T>& c, Duration d) {
 }  // namespace
 
 TEST(Extremes, DurationsSaturateAtTheInt64Range) {
-  using time::detail::saturating_ns;
+  using gocxx::detail::saturating_ns;
   EXPECT_EQ(saturating_ns(kHuge), INT64_MAX);
   EXPECT_EQ(saturating_ns(kHugeNegative), INT64_MIN);
   EXPECT_EQ(saturating_ns(std::chrono::nanoseconds::max()), INT64_MAX);
