@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh --bench   also Go and Boost.Fiber for bench/compare.py
 set -euo pipefail
 
-packages=(cmake ninja-build g++ clang pkg-config libgtest-dev libgmock-dev
+packages=(cmake ninja-build g++ clang clang-format pkg-config libgtest-dev libgmock-dev
           libbenchmark-dev libdw-dev python3)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(golang-go libboost-fiber-dev libboost-context-dev)

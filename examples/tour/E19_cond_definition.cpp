@@ -1,11 +1,11 @@
-// E19 cond-definition (seed lines 651-668): sync.Locker is Lock/Unlock; a Cond has a
+// E19 cond-definition: sync.Locker is Lock/Unlock; a Cond has a
 // Locker L (a *Mutex or *RWMutex); Wait atomically unlocks L and suspends the
 // goroutine until Broadcast or Signal wakes it, then locks L again before it
 // returns; Signal wakes the goroutine that has waited longest (the runtime keeps a
 // FIFO queue of waiters per Cond), Broadcast wakes them all; the caller may, but need
 // not, hold L for Signal and Broadcast.
-// The seed only lists the API; this program checks each statement and prints one
-// line per fact. (The seed's `type cond struct` is sync.Cond.)
+// The tutorial only lists the API; this program checks each statement and prints one
+// line per fact. (The tutorial's `type cond struct` is sync.Cond.)
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -55,7 +55,8 @@ void fifo() {
   std::string order;
   for (int i = 0; i < 3; i++) {
     c.signal();
-    order += " " + std::to_string(*woke.recv());
+    order += ' ';  // (not `" " + ...`: GCC 12 -O3 reports a false -Wrestrict there)
+    order += std::to_string(*woke.recv());
   }
   std::printf("Signal, three times, wakes the waiters in the order they waited:%s\n",
               order.c_str());
