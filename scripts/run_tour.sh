@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every seed tour program (examples/tour) in ID order and shows its output.
+# Runs every tour program (examples/tour: the tutorial's examples) in ID order and shows its output.
 #
 #   scripts/run_tour.sh [BUILD_DIR]     (default: build/default; programs in BUILD_DIR/tour)
 #
@@ -16,7 +16,7 @@ bindir=$build/tour
 
 # The runs of each example: "expected-status|ENV=value ...|args ...".
 # Examples not listed run once, without arguments, and must exit 0. E74 and E75 run
-# fixed by default; --verbatim also shows the seed's code as written (E74's at a tenth
+# fixed by default; --verbatim also shows the tutorial's code as written (E74's at a tenth
 # of its 12 seconds). E05 and E25 deadlock: gocxx has no deadlock detector yet, so a
 # watchdog ends them with Go's exit status for a deadlock. Slow examples run scaled
 # (E21: 5s, E29: 10s of warm-up at full scale).

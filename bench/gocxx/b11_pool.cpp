@@ -1,8 +1,8 @@
-// B11: the seed's calcPool example (E28). A sync::Pool of 1 KiB buffers whose
+// B11: the tutorial's calcPool example (E28). A sync::Pool of 1 KiB buffers whose
 // factory counts the buffers it makes is seeded with 4 buffers; then 1,048,576
 // goroutines each get a buffer and put it back; main waits for all of them. P=2.
 // Figures: total ms (seeding, spawning and waiting) and buffers created (the 4
-// seed buffers included, as the seed's counter counts them).
+// initial buffers included, as the tutorial's counter counts them).
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +20,7 @@ int main() {
   double elapsed = 0;
   long created = 0;
   run([&] {
-    std::atomic<long> made{0};  // the seed's numCalcsCreated, made race-free
+    std::atomic<long> made{0};  // the tutorial's numCalcsCreated, made race-free
     auto t0 = bench::Clock::now();
     auto make_buffer = [&made] {
       made.fetch_add(1, std::memory_order_relaxed);
@@ -43,7 +43,8 @@ int main() {
     created = made.load();
   });
   if (created < 4) {
-    std::fprintf(stderr, "B11: %ld buffers created, want at least the 4 seed buffers\n", created);
+    std::fprintf(stderr, "B11: %ld buffers created, want at least the 4 initial buffers\n",
+                 created);
     return 1;
   }
   bench::result("B11_pool_total", elapsed * 1e3, "ms");

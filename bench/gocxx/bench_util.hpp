@@ -1,5 +1,5 @@
 // Shared by the gocxx benchmark programs: timing, RSS, and the RESULT line format
-// that bench/compare.py parses (defined in BENCHMARKS.md).
+// that bench/compare.py parses (the set is defined in docs/benchmarks.md).
 #pragma once
 
 #include <sys/resource.h>

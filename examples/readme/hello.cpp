@@ -5,7 +5,7 @@
 
 using namespace gocxx;
 
-RecvChan<int> fib(int n) {  // the seed's recursive fib: a goroutine per call
+RecvChan<int> fib(int n) {  // the tutorial's recursive fib: a goroutine per call
   auto result = make_chan<int>();
   go([n, result] {
     if (n <= 2) {

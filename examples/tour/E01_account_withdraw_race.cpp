@@ -1,7 +1,7 @@
-// E01 account-withdraw-race (seed lines 66-88): Withdraw is check-then-act: it
+// E01 account-withdraw-race: Withdraw is check-then-act: it
 // reads Balance, decides, then updates it. Two goroutines withdrawing 6 and 5 from a
 // Balance of 10 should leave 4 or 5, with exactly one success; without
-// synchronisation the seed's interleaving (G1 reads 10, G2 reads 10, G2 writes 5,
+// synchronisation the tutorial's interleaving (G1 reads 10, G2 reads 10, G2 writes 5,
 // G1 writes -1) lets both succeed.
 //
 // The unsynchronised program is a data race (undefined behaviour in C++), so this
@@ -9,11 +9,11 @@
 //   1. the fix: Withdraw's body under a sync::Mutex, both goroutines joined with a
 //      WaitGroup, run --runs times (default 10000); one line per distinct outcome,
 //      with how many runs ended that way;
-//   2. the seed's trace, forced: channels order the steps of two unlocked Withdraws
+//   2. the tutorial's trace, forced: channels order the steps of two unlocked Withdraws
 //      exactly as in the trace (each step happens-before the next, so there is no
 //      data race), and both calls succeed, leaving -1.
-// (The seed never declares ErrInsufficient; here it is errors.New("insufficient
-// funds"). The seed's goroutines are never joined; here they are.)
+// (The tutorial never declares ErrInsufficient; here it is errors.New("insufficient
+// funds"). The tutorial's goroutines are never joined; here they are.)
 // Usage: tour_E01 [--runs N]
 #include <cstdio>
 #include <cstdlib>
@@ -33,7 +33,7 @@ struct Account {
   int Balance;
 };
 
-// The seed's Withdraw, with hooks between its steps (no-ops in the fixed version).
+// The tutorial's Withdraw, with hooks between its steps (no-ops in the fixed version).
 gocxx::Error withdraw(Account& a, int n, const std::function<void(int)>& after_check = {}) {
   int seen = a.Balance;
   if (seen < n) return ErrInsufficient;
@@ -80,7 +80,7 @@ void fixed(long runs) {
 }
 
 void forced_interleaving() {
-  std::printf("without a lock, the seed's interleaving forced with channels:\n");
+  std::printf("without a lock, the tutorial's interleaving forced with channels:\n");
   Account a{10};
   auto g1_read = gocxx::make_chan<>();  // goroutine 1 has checked the balance
   auto g2_done = gocxx::make_chan<>();  // goroutine 2 has returned

@@ -1,4 +1,4 @@
-// E05 deadlock-printsum (seed lines 188-223): printSum(&a, &b) and printSum(&b, &a)
+// E05 deadlock-printsum: printSum(&a, &b) and printSum(&b, &a)
 // each lock their first value, sleep 2s, then try to lock the second: each holds one
 // mutex and waits for the other, forever. All four Coffman conditions hold (mutual
 // exclusion, hold-and-wait, no preemption, circular wait), so the deadlock is
@@ -6,7 +6,7 @@
 //
 // Go's runtime sees that every goroutine is asleep and aborts with `fatal error: all
 // goroutines are asleep - deadlock!` (exit status 2). gocxx has no deadlock detector
-// yet, so this program hangs as the seed says; --watchdog-ms N stands in for the
+// yet, so this program hangs as the tutorial says; --watchdog-ms N stands in for the
 // detector: a plain thread that, N ms after the start, explains on stderr and exits
 // with status 2.
 // Usage: tour_E05 [--scale N] [--watchdog-ms N]   (--scale divides the 2s sleep by N)

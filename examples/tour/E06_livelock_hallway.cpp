@@ -1,4 +1,4 @@
-// E06 livelock-hallway (seed lines 228-272): a livelock: Alice and Barbara are busy
+// E06 livelock-hallway: a livelock: Alice and Barbara are busy
 // but make no progress. A sync.Cond broadcast every millisecond (from time.Tick) is
 // the cadence that keeps them in lockstep: both step left at the same time (the
 // left counter becomes 2, so neither gets through), both step right, ... After 5
@@ -8,10 +8,10 @@
 // or, if a step gets through, `... left right left. Success!`. Lockstep depends on
 // scheduling, so an occasional Success is possible.
 //
-// (The seed's `out.string()` is fixed to `out.String()`. Its defers run Done before
+// (The tutorial's `out.string()` is fixed to `out.String()`. Its defers run Done before
 // the print, so main's Wait can return, and the process end, before a block is
 // printed; here walk prints first, then calls Done. The ticker goroutine runs until
-// the program ends, as in the seed.)
+// the program ends, as in the tutorial.)
 #include <atomic>
 #include <chrono>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// E07 starvation-greedy-polite (seed lines 276-312): starvation. Both workers run
+// E07 starvation-greedy-polite: starvation. Both workers run
 // for `runtime` (1s) on one shared mutex: the greedy one holds it for its whole unit
 // of work (a 3ns sleep), the polite one takes it three times per unit, for 1ns
 // each. The greedy worker gets an unfair share of the lock and usually completes

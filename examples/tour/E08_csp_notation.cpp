@@ -1,4 +1,4 @@
-// E08 csp-notation (seed lines 361-367): Hoare's CSP input/output commands map onto
+// E08 csp-notation: Hoare's CSP input/output commands map onto
 // channel operations: `west?c` is a receive, `east!c` a send, and
 // `*[c:character; west?c -> east!c]` copies every character until west terminates.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E09 go-statement-sayhello (seed lines 397-411): `go` before a call starts a
+// E09 go-statement-sayhello: `go` before a call starts a
 // goroutine: a named function, a function literal, a function-valued variable.
 // main does not wait for its children, so `hello` is printed 0 to 3 times.
 // `--join` is the deterministic variant: a WaitGroup joins the three (3 lines).

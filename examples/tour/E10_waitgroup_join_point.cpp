@@ -1,6 +1,6 @@
-// E10 waitgroup-join-point (seed lines 438-447): fork-join: wg.Wait() is the join
+// E10 waitgroup-join-point: fork-join: wg.Wait() is the join
 // point; main does not go past it before the child has printed.
-// (The seed's `wg.wait()` is fixed to `wg.Wait()`.) `--verbose` also reports the join.
+// (The tutorial's `wg.wait()` is fixed to `wg.Wait()`.) `--verbose` also reports the join.
 #include <cstdio>
 #include <cstring>
 

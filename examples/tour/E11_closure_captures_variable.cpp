@@ -1,4 +1,4 @@
-// E11 closure-captures-variable (seed lines 449-464): a closure refers to the outer
+// E11 closure-captures-variable: a closure refers to the outer
 // variable (it does not copy it), and the variable lives on (moved to the heap) for
 // as long as a goroutine's closure uses it.
 //

@@ -1,4 +1,4 @@
-// E12 closure-parameter-copy (seed lines 466-476): passing the value as an argument
+// E12 closure-parameter-copy: passing the value as an argument
 // of the goroutine's function gives each goroutine its own copy, so each salutation
 // is printed exactly once (in some order).
 #include <cstdio>

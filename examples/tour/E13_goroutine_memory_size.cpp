@@ -1,4 +1,4 @@
-// E13 goroutine-memory-size (seed lines 478-497): the memory one goroutine costs,
+// E13 goroutine-memory-size: the memory one goroutine costs,
 // measured with 10 000 goroutines blocked forever on a nil channel (Go: about 2.5KB).
 // Go reads runtime.MemStats.Sys; gocxx has no GC or heap statistics, so this port
 // reads the process's resident set (VmRSS in /proc/self/status). main returns with

@@ -1,8 +1,8 @@
-// E14 context-switch-benchmark (seed lines 499-528): a sender and a receiver
+// E14 context-switch-benchmark: a sender and a receiver
 // goroutine pass N empty structs over an unbuffered channel on one processor
 // (`go test -bench=. -cpu=1`); close(begin) starts both at once. Go: about 225 ns
 // per context switch. Usage: tour_E14 [N] (default 1 000 000).
-// (The seed's b.StartTimer() is a no-op; the intent, b.ResetTimer(), is done here by
+// (The tutorial's b.StartTimer() is a no-op; the intent, b.ResetTimer(), is done here by
 // starting the clock after the set-up.)
 #include <chrono>
 #include <cstdio>

@@ -1,7 +1,7 @@
-// E15 waitgroup-two-sleepers (seed lines 538-554): Add(1) before each `go`, `defer
+// E15 waitgroup-two-sleepers: Add(1) before each `go`, `defer
 // wg.Done()` in each goroutine, and Wait blocks until both have finished: the two
 // `sleeping...` lines print in either order, `All goroutines complete.` always last.
-// (The seed's time.Sleep(1) and time.Sleep(2) sleep 1ns and 2ns: an untyped
+// (The tutorial's time.Sleep(1) and time.Sleep(2) sleep 1ns and 2ns: an untyped
 // integer Duration counts nanoseconds. Kept as written.)
 #include <chrono>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E16 waitgroup-greeters (seed lines 556-566): one Add(numGreeters) before the loop,
+// E16 waitgroup-greeters: one Add(numGreeters) before the loop,
 // and the WaitGroup passed by pointer to each greeter: `Hello from 1!` ... `Hello
 // from 5!`, each once, in any order.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E17 mutex-increment-decrement (seed lines 571-605): a sync.Mutex guards count;
+// E17 mutex-increment-decrement: a sync.Mutex guards count;
 // 6 goroutines increment it and 6 decrement it (`i := 0; i <= 5`), each printing the
 // new value inside the critical section, so the printed values always step by
 // exactly one from the previous line, whatever the interleaving, and end at 0. Then

@@ -1,10 +1,10 @@
-// E18 rwmutex-vs-mutex (seed lines 607-646): a producer takes the write lock 5 times,
+// E18 rwmutex-vs-mutex: a producer takes the write lock 5 times,
 // sleeping between, while `count` observers each take and release either the read
 // lock (m.RLocker()) or the full lock (&m). The table gives the time of each run for
 // 1, 2, 4, ... 2^19 observers: RWMutex pays off when readers clearly outnumber
-// writers (the seed gives no numbers). Printed through a port of text/tabwriter
+// writers (the tutorial gives no numbers). Printed through a port of text/tabwriter
 // (minwidth 0, tabwidth 1, padding 2, ' '), which prints the table when it is
-// flushed, at the end. The header keeps the seed's typo, `RWMutext`. The seed's
+// flushed, at the end. The header keeps the tutorial's typo, `RWMutext`. The tutorial's
 // time.Sleep(1) sleeps 1ns.
 // Usage: tour_E18 [--rows N]   (rows for 2^0 ... 2^(N-1) observers; default 20)
 #include <chrono>

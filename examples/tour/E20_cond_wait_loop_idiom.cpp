@@ -1,4 +1,4 @@
-// E20 cond-wait-loop-idiom (seed lines 670-677): Wait does not hold L while it waits,
+// E20 cond-wait-loop-idiom: Wait does not hold L while it waits,
 // so by the time a woken goroutine has L again another may have changed the
 // condition: always Wait in a loop that re-checks the condition under L.
 //   c.L.Lock()

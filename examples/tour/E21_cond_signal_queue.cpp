@@ -1,11 +1,11 @@
-// E21 cond-signal-queue (seed lines 679-700): a queue bounded to 2 items. main adds 10
+// E21 cond-signal-queue: a queue bounded to 2 items. main adds 10
 // items, waiting on the Cond while the queue is full; each item is removed by its own
 // goroutine 1s later, which then Signals. So items 1-2 are added at once, 3-4 after
 // about 1s, 5-6 after 2s, 7-8 after 3s, 9-10 after 4s; both prints happen under c.L,
 // so at every point of the output 0 <= added - removed <= 2.
-// The seed's main returns right after the 10th add, so the last `Removed from queue`
+// The tutorial's main returns right after the 10th add, so the last `Removed from queue`
 // lines may never print; this port waits for the removers with a WaitGroup (ten
-// `Removed` lines, about 5s in all). --verbatim runs the seed's code as is.
+// `Removed` lines, about 5s in all). --verbatim runs the tutorial's code as is.
 // Usage: tour_E21 [--verbatim] [--scale N] [--elapsed]
 //   --scale N   divides the 1s delay by N
 //   --elapsed   then prints the time main took, as `elapsed <Go duration>`

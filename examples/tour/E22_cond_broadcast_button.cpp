@@ -1,9 +1,9 @@
-// E22 cond-broadcast-button (seed lines 702-735): Broadcast wakes every subscriber. A
+// E22 cond-broadcast-button: Broadcast wakes every subscriber. A
 // Button has a Clicked Cond; three handlers subscribe, each in a goroutine waiting on
 // it; one Broadcast runs all three (`Maximizing window.`, `Displaying annoying dialog
 // box!`, `Mouse clicked.`, in any order), then clickRegistered.Wait() returns.
 //
-// The seed has a lost-wake-up race: subscribe's goroutine calls Done before it locks
+// The tutorial has a lost-wake-up race: subscribe's goroutine calls Done before it locks
 // c.L and waits, so the Broadcast can come before a handler waits, and then
 // clickRegistered.Wait() hangs forever. Fixed here: the goroutine calls Done after
 // c.L.Lock(), and main holds c.L around Broadcast, so every handler is inside Wait

@@ -1,4 +1,4 @@
-// E23 once-count-is-1 (seed lines 740-756): sync.Once runs the function given to Do
+// E23 once-count-is-1: sync.Once runs the function given to Do
 // only once, however many goroutines call it: 100 goroutines call
 // once.Do(increment), and count is 1. Concurrent callers of Do wait until the
 // first call has finished, so every goroutine sees count == 1 once its Do returns.

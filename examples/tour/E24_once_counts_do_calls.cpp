@@ -1,4 +1,4 @@
-// E24 once-counts-do-calls (seed lines 758-767): a Once counts calls of Do, not
+// E24 once-counts-do-calls: a Once counts calls of Do, not
 // distinct functions: once.Do(increment) then once.Do(decrement) runs only
 // increment, so count is 1.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E25 once-recursive-deadlock (seed lines 769-775): onceA.Do(initA) runs initA,
+// E25 once-recursive-deadlock: onceA.Do(initA) runs initA,
 // which calls onceB.Do(initB), whose initB calls onceA.Do(initA): that call waits for
 // the outer onceA.Do to finish, which waits for it. A deadlock: the program never
 // gets past the outer call.

@@ -1,8 +1,8 @@
-// E26 pool-definition (seed lines 778-793): the object-pool pattern keeps expensive
+// E26 pool-definition: the object-pool pattern keeps expensive
 // objects (database connections, say) to be shared by many users. sync.Pool is safe
 // for concurrent use; Get removes an arbitrary pooled item and returns it, or, when
 // there is none, the result of New (nil if there is no New); Put gives an item back.
-// The seed only lists the API; this program checks each statement and prints one
+// The tutorial only lists the API; this program checks each statement and prints one
 // line per fact. gocxx's Pool<T> is built from New (a callable returning T), or
 // without one, when get() on an empty pool returns T{}: with T = std::any, nil. Like
 // Go's (which may drop pooled items at a garbage collection), it drops items nobody

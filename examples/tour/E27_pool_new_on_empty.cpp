@@ -1,4 +1,4 @@
-// E27 pool-new-on-empty (seed lines 795-802): Get on an empty Pool calls New, which
+// E27 pool-new-on-empty: Get on an empty Pool calls New, which
 // prints `Creating new instance.`; Put gives the instance back to the pool. New runs
 // once.
 #include <any>

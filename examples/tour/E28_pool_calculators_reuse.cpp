@@ -1,8 +1,8 @@
-// E28 pool-calculators-reuse (seed lines 804-830): a Pool of 1KB buffers, seeded with
+// E28 pool-calculators-reuse: a Pool of 1KB buffers, seeded with
 // four ("Seed the pool with 4KB"); 1024*1024 goroutines each Get a buffer and Put it
 // back. Buffers are handed from goroutine to goroutine, so only a handful are ever
-// created: prints `<n> calculators were created.` (no newline, as in the seed).
-// (The seed's `numCalcsCreated += 1` in New races with itself, since New may run in
+// created: prints `<n> calculators were created.` (no newline, as in the tutorial).
+// (The tutorial's `numCalcsCreated += 1` in New races with itself, since New may run in
 // many goroutines at once; here the counter is atomic.)
 // Usage: tour_E28 [--workers N]   (default 1024*1024)
 #include <array>

@@ -1,4 +1,4 @@
-// E29 pool-warm-connection-cache (seed lines 832-887): create expensive objects in
+// E29 pool-warm-connection-cache: create expensive objects in
 // advance. warmServiceConnCache puts 10 "service connections" into a Pool (each
 // connectToService takes 1s, one after another); then a TCP daemon answers each
 // connection with a pooled object: Get, write an empty line, Put, close. Each
@@ -7,8 +7,8 @@
 // and calls connectToService for every request, as in the book's version before the
 // pool: each request then takes at least the 1s.
 //
-// The daemon listens on 127.0.0.1 with a port the system chooses (the seed's
-// localhost:8080 may be taken). main plays the seed's init (start the daemon, wait
+// The daemon listens on 127.0.0.1 with a port the system chooses (the tutorial's
+// localhost:8080 may be taken). main plays the tutorial's init (start the daemon, wait
 // until it listens) and BenchmarkNetworkRequest, with --requests requests: it
 // prints the time the daemon took to start, each response (quoted, as Go's %q) with
 // the time its request took, the benchmark line, and how many times

@@ -1,4 +1,4 @@
-// E30 channel-directions (seed lines 895-910): a bidirectional channel converts
+// E30 channel-directions: a bidirectional channel converts
 // implicitly to a receive-only (`<-chan T`) and a send-only (`chan<- T`) one; the
 // views are for parameters and results. Misuse of a view does not compile.
 #include <any>

@@ -1,4 +1,4 @@
-// E31 channel-hello (seed lines 911-916): on an unbuffered channel the send may block
+// E31 channel-hello: on an unbuffered channel the send may block
 // until the receiver is ready, and the receive blocks until a value is sent.
 #include <cstdio>
 #include <string>

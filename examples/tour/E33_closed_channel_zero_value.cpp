@@ -1,4 +1,4 @@
-// E33 closed-channel-zero-value (seed lines 929-935): a closed channel can be read
+// E33 closed-channel-zero-value: a closed channel can be read
 // again and again; each read yields the zero value and ok == false.
 // Usage: tour_E33 [N]: with N, N more receives follow and are checked.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E34 range-over-channel (seed lines 937-946): `for v := range ch` receives until the
+// E34 range-over-channel: `for v := range ch` receives until the
 // producer closes the channel (with `defer close`).
 #include <cstdio>
 

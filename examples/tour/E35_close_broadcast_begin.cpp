@@ -1,4 +1,4 @@
-// E35 close-broadcast-begin (seed lines 948-963): closing a channel releases every
+// E35 close-broadcast-begin: closing a channel releases every
 // goroutine waiting on it; a closed channel can be read any number of times, so the
 // number of waiters does not matter.
 #include <any>

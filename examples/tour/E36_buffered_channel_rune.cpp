@@ -1,4 +1,4 @@
-// E36 buffered-channel-rune (seed lines 965-975): sends on a buffered channel (cap 4)
+// E36 buffered-channel-rune: sends on a buffered channel (cap 4)
 // do not block until the buffer is full; the fifth send ('E') blocks until main's
 // receive takes 'A' (FIFO) and wakes it.
 #include <atomic>

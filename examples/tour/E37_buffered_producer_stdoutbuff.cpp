@@ -1,6 +1,6 @@
-// E37 buffered-producer-stdoutbuff (seed lines 977-990): a producer fills a cap-4
+// E37 buffered-producer-stdoutbuff: a producer fills a cap-4
 // channel; both sides log into an in-memory buffer written to stdout at the end
-// (printing directly would change the timing). The seed's bytes.Buffer is shared
+// (printing directly would change the timing). The tutorial's bytes.Buffer is shared
 // by two goroutines without synchronisation; here the buffer is mutex-protected.
 #include <cstdarg>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E38 nil-and-closed-channel-errors (seed lines 992-1019): receiving from or sending
+// E38 nil-and-closed-channel-errors: receiving from or sending
 // to a nil channel blocks forever; closing a nil channel, closing a closed channel
 // and sending on a closed channel panic; a receiver cannot close a `<-chan`.
 //

@@ -1,4 +1,4 @@
-// E39 channel-owner-result-stream (seed lines 1021-1037): the owner creates the
+// E39 channel-owner-result-stream: the owner creates the
 // channel, writes to it, closes it and hands out only its receive side; the
 // consumer just ranges over it until it is closed.
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E40 select-syntax (seed lines 1039-1056): select glues channels together; each
+// E40 select-syntax: select glues channels together; each
 // case is a communication (receive from c1 or c2, send to c3) and only a case that
 // can proceed runs. As written all three channels are nil, so it blocks forever.
 #include <any>

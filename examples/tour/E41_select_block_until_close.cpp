@@ -1,4 +1,4 @@
-// E41 select-block-until-close (seed lines 1058-1072): a select whose only case is a
+// E41 select-block-until-close: a select whose only case is a
 // receive blocks until the channel is closed, 5s later; time.Since gives the wait in
 // Go's Duration format (e.g. 5.0004s).
 // Usage: tour_E41 [--scale N]   (--scale divides every duration by N)

@@ -1,4 +1,4 @@
-// E42 select-uniform-choice (seed lines 1074-1086): when several cases are ready,
+// E42 select-uniform-choice: when several cases are ready,
 // select picks one at random, with roughly equal chances (a possible result:
 // 505 and 495).
 #include <any>

@@ -1,4 +1,4 @@
-// E43 select-timeout-time-after (seed lines 1088-1093): receiving from a nil channel
+// E43 select-timeout-time-after: receiving from a nil channel
 // never proceeds, so the time.After case times the select out after 1s.
 // Usage: tour_E43 [--scale N] [--elapsed]
 //   --scale N   divides every duration by N

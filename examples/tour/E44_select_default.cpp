@@ -1,4 +1,4 @@
-// E44 select-default (seed lines 1095-1102): `default` runs at once when every case
+// E44 select-default: `default` runs at once when every case
 // would block (here both channels are nil). time.Now/Since are steady_clock; the
 // duration is printed in Go's format (e.g. 1.234µs).
 #include <chrono>

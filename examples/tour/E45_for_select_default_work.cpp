@@ -1,4 +1,4 @@
-// E45 for-select-default-work (seed lines 1104-1121): a for-select loop whose
+// E45 for-select-default-work: a for-select loop whose
 // `default` makes the check of `done` non-blocking: between checks it does a unit of
 // work (1s), and once `done` is closed (after 5s) it leaves the loop (Go's
 // `break loop`). Typically 5 cycles; 6 if the check at 5s runs just before the close.

@@ -1,4 +1,4 @@
-// E46 empty-select (seed lines 1123-1125): `select {}` blocks forever. Here a
+// E46 empty-select: `select {}` blocks forever. Here a
 // goroutine runs it: it stays blocked while main keeps running, and main then
 // returns normally. (In main alone it would be Go's deadlock error; gocxx has no
 // deadlock detector yet.)

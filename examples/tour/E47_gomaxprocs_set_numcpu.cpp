@@ -1,4 +1,4 @@
-// E47 gomaxprocs-set-numcpu (seed lines 1127-1133): runtime.GOMAXPROCS(n) sets how
+// E47 gomaxprocs-set-numcpu: runtime.GOMAXPROCS(n) sets how
 // many processors run goroutines at once, usually runtime.NumCPU() (the default);
 // it returns the previous setting.
 #include <cstdio>

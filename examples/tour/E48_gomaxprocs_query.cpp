@@ -1,4 +1,4 @@
-// E48 gomaxprocs-query (seed lines 1135-1137): runtime.GOMAXPROCS(0) returns the
+// E48 gomaxprocs-query: runtime.GOMAXPROCS(0) returns the
 // current setting without changing it.
 #include <cstdio>
 

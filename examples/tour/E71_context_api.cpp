@@ -1,6 +1,6 @@
-// E71 context-api (seed lines 1832-1877): the context package packages the done
+// E71 context-api: the context package packages the done
 // channel idiom, with deadlines, cancellation causes and values. This program calls
-// every function of the seed's listing and prints what it observes, one line per
+// every function of the tutorial's listing and prints what it observes, one line per
 // fact (durations are measured with the monotonic clock; timeouts are 20ms):
 //   Canceled, DeadlineExceeded; Background, TODO; WithCancel (and propagation to
 //   derived contexts, many goroutines on one context); WithTimeout, WithDeadline

@@ -1,4 +1,4 @@
-// E72 context-greeting-farewell (seed lines 1879-1936): greeting derives a 1s timeout
+// E72 context-greeting-farewell: greeting derives a 1s timeout
 // from the shared context; locale waits 1 minute unless its context is done. So
 // greeting fails with DeadlineExceeded after 1s, and its goroutine's cancel() of the
 // shared context cancels farewell, which was waiting in locale too:

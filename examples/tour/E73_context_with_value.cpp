@@ -1,4 +1,4 @@
-// E73 context-with-value (seed lines 1938-1950): request-scoped values (userID,
+// E73 context-with-value: request-scoped values (userID,
 // authToken) attached to a Context and read further down. Prints
 // `handling response for jane (abc123)`, without a newline.
 #include <any>

@@ -1,13 +1,13 @@
-// E74 heartbeat-interval (seed lines 2010-2070): a heartbeat shows that the system is
+// E74 heartbeat-interval: a heartbeat shows that the system is
 // working. The worker pulses every pulseInterval (a non-blocking send: dropped when
 // nobody listens), produces a result every 2 pulseIntervals, and keeps pulsing while
 // it waits to hand a result over. The consumer treats nothing within `timeout` as
 // unhealthy (time.After is re-armed by every select). done is closed after 10s.
 //
-// The seed's worker never closes its channels, so after done the consumer hears
+// The tutorial's worker never closes its channels, so after done the consumer hears
 // nothing for 2s and prints `worker goroutine is not healthy!` at 12s. This port is
 // the fixed version (the book's): the worker closes heartbeat and results when it
-// returns, and the consumer stops at 10s; `--verbatim` runs the seed's code as is.
+// returns, and the consumer stops at 10s; `--verbatim` runs the tutorial's code as is.
 // Results print as Go prints a time.Time (UTC; m= is the monotonic reading since the
 // program started).
 // Usage: tour_E74 [--verbatim] [--scale N] [--elapsed]

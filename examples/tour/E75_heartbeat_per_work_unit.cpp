@@ -1,10 +1,10 @@
-// E75 heartbeat-per-work-unit (seed lines 2072-2112): a pulse at the start of each
+// E75 heartbeat-per-work-unit: a pulse at the start of each
 // unit of work: a non-blocking send into a heartbeat channel with a buffer of one
 // (dropped while the last pulse has not been taken), then the result.
 //
-// The seed calls doWork(done) without numbers, so the loop runs zero times, both
+// The tutorial calls doWork(done) without numbers, so the loop runs zero times, both
 // channels close at once and nothing is printed. This port passes 0..9 (as the book
-// does) and prints `pulse` and `results N` lines; `--verbatim` makes the seed's call.
+// does) and prints `pulse` and `results N` lines; `--verbatim` makes the tutorial's call.
 // Usage: tour_E75 [--verbatim]
 #include <any>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// E76 heartbeat-test-dowork (seed lines 2114-2161): heartbeats make a test
+// E76 heartbeat-test-dowork: heartbeats make a test
 // deterministic. DoWork sleeps 2s (a simulated start-up delay), then, for each
 // number, pulses every pulseInterval until the number has been sent (Go's
 // `continue numLoop`). The test (main here) waits for the first heartbeat before it
@@ -61,7 +61,7 @@ std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<int>> DoWork(
   return {heartbeat, intStream};
 }
 
-// TestDoWork_GeneratesAllNumbers; false where the seed calls t.Fatal.
+// TestDoWork_GeneratesAllNumbers; false where the tutorial calls t.Fatal.
 bool TestDoWork_GeneratesAllNumbers() {
   auto done = gocxx::make_chan<std::any>();
   struct DeferClose {  // defer close(done)

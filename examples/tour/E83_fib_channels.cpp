@@ -1,6 +1,6 @@
-// E83 fib-channels (seed lines 2515-2531): recursive Fibonacci where every call is a
+// E83 fib-channels: recursive Fibonacci where every call is a
 // goroutine that returns its result on a channel; the numbered comments are the
-// blocking points of the seed's scheduling walkthrough (E84, E85).
+// blocking points of the tutorial's scheduling walkthrough (E84, E85).
 // Usage: tour_E83 [n] (default 4).
 #include <cstdio>
 #include <cstdlib>

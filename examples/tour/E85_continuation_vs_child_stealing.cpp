@@ -1,5 +1,5 @@
-// E85 continuation-vs-child-stealing (seed lines 2573-2635): what `go` does with the
-// parent and the child on one processor. The seed's model (continuation stealing):
+// E85 continuation-vs-child-stealing: what `go` does with the
+// parent and the child on one processor. The tutorial's model (continuation stealing):
 // the child runs at once and the parent's continuation waits in the deque, so
 // `child` is logged first. Real Go puts the child in runnext and continues the
 // parent, so `parent` is logged first. gocxx implements both (SpawnPolicy).

@@ -1,4 +1,4 @@
-// E86 goroutine-panic-exit-2 (seed lines 2640-2662): a panic nobody recovers in any
+// E86 goroutine-panic-exit-2: a panic nobody recovers in any
 // goroutine prints that goroutine's stack and ends the whole program with exit
 // status 2; main's blocking receive is abandoned.
 #include <any>
@@ -11,7 +11,7 @@ int main() {
   return gocxx::run([] {
     auto waitForever = gocxx::make_chan<std::any>();
     gocxx::go([] {
-      // Panic only once main waits in its receive, as in the seed's output
+      // Panic only once main waits in its receive, as in the tutorial's output
       // (otherwise the order would depend on the scheduler).
       while (gocxx::runtime::stack(true).find("goroutine 1 [chan receive]") == std::string::npos) {
         gocxx::runtime::gosched();

@@ -44,7 +44,9 @@ Error make(std::string text) {
   return Error::from<TextError>(std::move(text));
 }
 
-Error sentinel(std::string text) { return Error::from_static<TextError>(std::move(text)); }
+Error sentinel(std::string text) {
+  return Error::from_static<TextError>(std::move(text));
+}
 
 Error wrap(const Error& err, std::string context) {
   if (!err) return Error();

@@ -1,4 +1,4 @@
-// The scheduler: GOMAXPROCS, gosched, spawn policies and the seed's traces,
+// The scheduler: GOMAXPROCS, gosched, spawn policies and the tutorial's traces,
 // starvation protection, lock_os_thread.
 #include <gtest/gtest.h>
 #include <pthread.h>
@@ -123,9 +123,9 @@ TEST(SpawnPolicy, ParentFirstContinuesTheParentAsGoDoes) {
   });
 }
 
-// The seed's single-thread fib(4) walkthrough (并发运行时): with one processor and
+// The tutorial's single-thread fib(4) walkthrough (并发运行时): with one processor and
 // continuation stealing, at each blocking point the processor's deque holds exactly
-// the continuations the seed's tables list.
+// the continuations the tutorial's tables list.
 namespace {
 
 struct TraceEntry {
@@ -150,8 +150,8 @@ struct FibTrace {
   }
 };
 
-// fib(n) as in the seed: every call is a goroutine answering on its own channel.
-// `name` follows the seed: fib4, fib3, fib32 (fib3's fib(2)), fib1, fib42.
+// fib(n) as in the tutorial: every call is a goroutine answering on its own channel.
+// `name` follows the tutorial: fib4, fib3, fib32 (fib3's fib(2)), fib1, fib42.
 RecvChan<int> traced_fib(FibTrace* t, int n, std::string name) {
   auto result = make_chan<int>();
   go([t, n, name, result] {
@@ -175,7 +175,7 @@ RecvChan<int> traced_fib(FibTrace* t, int n, std::string name) {
 
 }  // namespace
 
-TEST(SeedTrace, SingleThreadFib4MatchesTheTutorial) {
+TEST(TutorialTrace, SingleThreadFib4MatchesTheTutorial) {
   PolicyScope policy(runtime::SpawnPolicy::child_first);
   run_with_procs(1, [] {
     FibTrace t;
@@ -183,7 +183,7 @@ TEST(SeedTrace, SingleThreadFib4MatchesTheTutorial) {
     int v = *traced_fib(&t, 4, "fib4").recv();  // blocking point 1
     EXPECT_EQ(v, 3);
     using D = std::vector<std::string>;
-    // The seed's six tables, one entry per goroutine reaching its blocking point.
+    // The tutorial's six tables, one entry per goroutine reaching its blocking point.
     ASSERT_EQ(t.entries.size(), 5u);
     EXPECT_EQ(t.entries[0].who, "fib32");  // fib32 at point 2 waits for fib3
     EXPECT_EQ(t.entries[0].deque, (D{"main", "fib4", "fib3"}));
@@ -196,7 +196,7 @@ TEST(SeedTrace, SingleThreadFib4MatchesTheTutorial) {
     EXPECT_EQ(t.entries[4].who, "fib4");  // fib4 at point 5 waits for main
     EXPECT_EQ(t.entries[4].deque, (D{"main"}));
     // Under continuation stealing the deque never held more than three entries
-    // (the seed's point against stealing children, E85).
+    // (the tutorial's point against stealing children, E85).
     for (const auto& e : t.entries) EXPECT_LE(e.deque.size(), 3u);
   });
 }

@@ -34,7 +34,7 @@ TEST(Select, RunsTheOnlyReadyCase) {
 }
 
 TEST(Select, ChoosesUniformlyAmongReadyCases) {
-  // The seed's E42: two ready channels, 1000 selects; each side between 400 and
+  // The tutorial's E42: two ready channels, 1000 selects; each side between 400 and
   // 600 (a fair coin is outside that range with probability ~1e-10).
   auto c1 = make_chan<>();
   auto c2 = make_chan<>();

@@ -1,5 +1,6 @@
-// The seed tour's example programs (examples/tour), each run as a child process and
-// checked against what shared/SEED-EXAMPLES.md says its test must check.
+// The tour's programs (examples/tour: the tutorial's examples), each run as a child
+// process and checked for the behaviour its example shows: its output, its exit
+// status, and where the tutorial gives them its timings.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -79,8 +80,8 @@ double go_duration_seconds(const std::string& text) {
   return pos > 0 && pos == static_cast<std::ptrdiff_t>(text.size()) ? seconds : -1;
 }
 
-// "About x seconds" (SEED-EXAMPLES.md): never early (1 ms for rounding), and late
-// by at most max(50 ms, 50 % of x).
+// "About x seconds", as the tutorial's examples time themselves: never early (1 ms
+// for rounding), and late by at most max(50 ms, 50 % of x).
 void expect_about(double seconds, double x, const std::string& what) {
   EXPECT_GE(seconds, x - 0.001) << what;
   EXPECT_LE(seconds, x + std::max(0.05, 0.5 * x)) << what;
@@ -117,10 +118,10 @@ TEST(Tour, E01_MutexFixAndForcedInterleaving) {
     runs += std::stol(m[2]);
   }
   EXPECT_EQ(runs, 10000) << r.out;
-  // The seed's trace, forced: both succeed and the balance goes negative.
+  // The tutorial's trace, forced: both succeed and the balance goes negative.
   EXPECT_EQ(std::vector<std::string>(got.begin() + static_cast<std::ptrdiff_t>(i), got.end()),
             (std::vector<std::string>{
-                "without a lock, the seed's interleaving forced with channels:",
+                "without a lock, the tutorial's interleaving forced with channels:",
                 "  goroutine 1: read 10",
                 "  goroutine 2: read 10",
                 "  goroutine 2: wrote 5, returned <nil>",
@@ -130,7 +131,7 @@ TEST(Tour, E01_MutexFixAndForcedInterleaving) {
       << r.out;
 }
 
-// The watchdog's report: gocxx has no deadlock detector yet (SEED-EXAMPLES E05, E25).
+// The watchdog's report: gocxx has no deadlock detector yet (E05, E25).
 const char* const kDeadlockReport =
     "deadlock: no progress after 300 ms (Go would report: fatal error: all goroutines are "
     "asleep - deadlock!)\n";
@@ -335,7 +336,7 @@ TEST(Tour, E18_RWMutexVsMutexTable) {
   EXPECT_EQ(r.err, "");
   std::vector<std::string> got = lines(r.out);
   ASSERT_EQ(got.size(), 13u) << r.out;
-  // tabwriter: each column as wide as its widest cell plus 2 spaces (the seed's
+  // tabwriter: each column as wide as its widest cell plus 2 spaces (the tutorial's
   // header typo kept).
   EXPECT_TRUE(matches(got[0], "^Readers  RWMutext +Mutex$")) << got[0];
   const std::regex row("([0-9]+)( +)([^ ]+)( +)([^ ]+)");
@@ -419,7 +420,7 @@ TEST(Tour, E22_BroadcastRunsEveryHandler) {
   EXPECT_EQ(multiset_of(lines(r.out)), handlers) << r.out;
   EXPECT_LT(r.seconds,
             10.0);  // the catalog's "completes within a timeout" (sanitizer start-up included)
-  // 1000 clicks of fresh buttons, in one process: no wake-up is ever lost (the seed's
+  // 1000 clicks of fresh buttons, in one process: no wake-up is ever lost (the tutorial's
   // race would hang a round), and each round prints its three lines before the next.
   r = tour("E22", {"--repeat", "1000"}, {}, 30);
   EXPECT_FALSE(r.timed_out);
@@ -888,7 +889,7 @@ TEST(Tour, E74_HeartbeatEveryInterval) {
 }
 
 TEST(Tour, E74_VerbatimWorkerLooksUnhealthy) {
-  // The seed's worker never closes its channels: after done (500ms at /20) the
+  // The tutorial's worker never closes its channels: after done (500ms at /20) the
   // consumer hears nothing for a timeout (100ms) after the last pulse (400ms or
   // 450ms; 500ms's may lose to done), and gives up.
   ProcessResult r = tour("E74", {"--verbatim", "--scale", "20", "--elapsed"});
@@ -924,7 +925,7 @@ TEST(Tour, E75_HeartbeatPerWorkUnit) {
       << r.out;
   EXPECT_GE(pulses, 0);
   EXPECT_LE(pulses, 10) << r.out;
-  // The seed's call, doWork(done) with no numbers: both channels close at once.
+  // The tutorial's call, doWork(done) with no numbers: both channels close at once.
   expect_output(tour("E75", {"--verbatim"}), "");
 }
 

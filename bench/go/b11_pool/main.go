@@ -1,8 +1,8 @@
-// B11 pool, P=2: the seed's calcPool example (E28). A sync.Pool of 1 KiB
+// B11 pool, P=2: the tutorial's calcPool example (E28). A sync.Pool of 1 KiB
 // buffers whose New counts the buffers it makes is seeded with 4 buffers; then
 // 1,048,576 goroutines each Get a buffer and Put it back; main waits for all.
 // Figures: total ms (seeding, spawning and waiting) and buffers created (the 4
-// seed buffers included, as the seed's counter counts them). The seed's
+// initial buffers included, as the tutorial's counter counts them). The tutorial's
 // unsynchronised counter is an atomic here.
 package main
 
@@ -52,7 +52,7 @@ func main() {
 	elapsed := time.Since(start)
 	created := atomic.LoadInt64(&numCalcsCreated)
 	if created < 4 {
-		fmt.Fprintf(os.Stderr, "B11: %d buffers created, want at least the 4 seed buffers\n", created)
+		fmt.Fprintf(os.Stderr, "B11: %d buffers created, want at least the 4 initial buffers\n", created)
 		os.Exit(1)
 	}
 	fmt.Printf("RESULT name=B11_pool_total value=%.2f unit=ms\n", float64(elapsed.Nanoseconds())/1e6)
