@@ -71,7 +71,8 @@ void chan_retain(ChanCore* c) noexcept {
   c->refs.fetch_add(1, std::memory_order_relaxed);
 }
 
-void chan_release(ChanCore* c) noexcept {
+// Reads the ring without the lock: the last handle is gone, so nobody else can.
+void chan_release(ChanCore* c) noexcept GOCXX_NO_THREAD_SAFETY_ANALYSIS {
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // The last handle is gone: nobody can be waiting (a waiter holds a handle).
   if (!c->ops->trivial) {

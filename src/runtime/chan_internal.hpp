@@ -105,8 +105,8 @@ class ChanCore {
   std::size_t stride = 0;
   unsigned char* buf = nullptr;
   std::atomic<std::int64_t> qcount{0};
-  std::int64_t sendx = 0;
-  std::int64_t recvx = 0;
+  std::int64_t sendx GOCXX_GUARDED_BY(mu) = 0;  // the ring's next send and receive slots
+  std::int64_t recvx GOCXX_GUARDED_BY(mu) = 0;
   std::atomic<std::uint32_t> closed{0};
   rt::Timer* timer = nullptr;  // time::Timer/Ticker channels: the timer feeding it (owned)
   rt::WaitQ recvq;
@@ -184,7 +184,7 @@ class ChanCore {
   // The receive half of a hand-off from a parked sender sg (lock held): for an
   // unbuffered channel straight from the sender, else the oldest buffered value
   // while the sender's value takes its slot (the buffer is full).
-  void recv_from_sender(rt::Sudog* sg, void* dst) noexcept {
+  void recv_from_sender(rt::Sudog* sg, void* dst) noexcept GOCXX_REQUIRES(mu) {
     if (capacity == 0) {
       move_elem(dst, sg->elem);
     } else {
@@ -194,12 +194,12 @@ class ChanCore {
       sendx = recvx;
     }
   }
-  void buffer_push(void* src) noexcept {
+  void buffer_push(void* src) noexcept GOCXX_REQUIRES(mu) {
     move_elem(slot(sendx), src);
     sendx = (sendx + 1 == capacity) ? 0 : sendx + 1;
     qcount.fetch_add(1, std::memory_order_relaxed);
   }
-  void buffer_pop(void* dst) noexcept {
+  void buffer_pop(void* dst) noexcept GOCXX_REQUIRES(mu) {
     take_slot(dst, recvx);
     recvx = (recvx + 1 == capacity) ? 0 : recvx + 1;
     qcount.fetch_sub(1, std::memory_order_relaxed);

@@ -182,9 +182,8 @@ void handoffp(P* p) {
   if (timers_due != 0) timer_added(timers_due);
 }
 
-void wakep() {
+void wakep_slow() {
   Sched& s = sched();
-  if (s.npidle.load(std::memory_order_relaxed) == 0) return;
   // Order the work we just published before the check below; the spinner that
   // gives up does the mirror image (drop nmspinning, then re-check the queues).
   full_barrier();

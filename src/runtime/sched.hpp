@@ -56,8 +56,12 @@ void acquire_p(M* m, P* p) noexcept;
 // Gives away a P whose M is about to block (a system call, a locked goroutine's
 // wait, an exiting thread): to an M if there is work for it, else to the idle list.
 void handoffp(P* p);
-// Wakes an idle processor if no M is looking for work (Go's wakep).
-void wakep();
+// Wakes an idle processor if no M is looking for work (Go's wakep). Inline: most
+// calls find no idle processor and cost one relaxed load.
+void wakep_slow();
+inline void wakep() {
+  if (sched().npidle.load(std::memory_order_relaxed) != 0) wakep_slow();
+}
 // Sleeps until someone hands this M a P. add_to_idle puts it on the idle-M list
 // first (a locked M waits off the list, for its own goroutine).
 void stopm(M* m, bool add_to_idle);

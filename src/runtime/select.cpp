@@ -59,7 +59,9 @@ void unlock_all(G* /*g*/, void* arg) {
 enum class Outcome { not_ready, ran, send_on_closed };
 
 // Pass 1 for one case; *woken is a goroutine to ready after unlocking.
-Outcome try_case(const CaseRef& cas, bool* recv_ok, G** woken) {
+// Runs with cas.chan locked (with every case's channel, by Locked::lock, or alone on
+// the single-channel fast path): the analysis cannot see locks taken in a loop.
+Outcome try_case(const CaseRef& cas, bool* recv_ok, G** woken) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
   ChanCore* c = cas.chan;
   if (cas.kind == CaseKind::recv) {
     if (Sudog* sg = c->sendq.dequeue()) {

@@ -19,8 +19,8 @@ struct SemaWaiter {
 
 struct alignas(64) SemaRoot {
   Lock lock;
-  SemaWaiter* head = nullptr;
-  SemaWaiter* tail = nullptr;
+  SemaWaiter* head GOCXX_GUARDED_BY(lock) = nullptr;
+  SemaWaiter* tail GOCXX_GUARDED_BY(lock) = nullptr;
   std::atomic<std::uint32_t> nwait{0};
 };
 

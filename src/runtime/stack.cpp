@@ -61,13 +61,13 @@ enum class GuardMode { unknown, madvise, mprotect };
 // Stacks of the current default size not in use, outside the processors' caches.
 struct Pool {
   Lock lock;
-  std::deque<Stack> free;          // dirty ones, LIFO at the back
-  std::size_t free_low_water = 0;  // fewest in `free` since the last pass
-  std::vector<Stack> clean;        // scavenged ones (only the top page resident)
-  char* arena = nullptr;           // the arena being carved
-  std::size_t arena_next = 0;      // next unused slot in it
-  std::size_t slot_stack = 0;      // stack size of that arena's slots
-  GuardMode guard_mode = GuardMode::unknown;
+  std::deque<Stack> free GOCXX_GUARDED_BY(lock);          // dirty ones, LIFO at the back
+  std::size_t free_low_water GOCXX_GUARDED_BY(lock) = 0;  // fewest in `free` since the last pass
+  std::vector<Stack> clean GOCXX_GUARDED_BY(lock);        // scavenged ones (top page resident)
+  char* arena GOCXX_GUARDED_BY(lock) = nullptr;           // the arena being carved
+  std::size_t arena_next GOCXX_GUARDED_BY(lock) = 0;      // next unused slot in it
+  std::size_t slot_stack GOCXX_GUARDED_BY(lock) = 0;      // stack size of that arena's slots
+  GuardMode guard_mode GOCXX_GUARDED_BY(lock) = GuardMode::unknown;
   std::atomic<std::size_t> default_size{0};
   std::atomic<std::uint64_t> arenas{0};
   std::atomic<std::uint64_t> created{0};
@@ -95,7 +95,7 @@ Pool& pool() noexcept {
 }
 
 // Installs the guard below a fresh stack. Called with the pool lock held.
-bool install_guard(Pool& p, char* guard) noexcept {
+bool install_guard(Pool& p, char* guard) noexcept GOCXX_REQUIRES(p.lock) {
   if (p.guard_mode != GuardMode::mprotect) {
     if (madvise(guard, kStackGuardSize, MADV_GUARD_INSTALL) == 0) {
       p.guard_mode = GuardMode::madvise;
@@ -113,7 +113,7 @@ bool install_guard(Pool& p, char* guard) noexcept {
 }
 
 // Carves a new stack out of the current arena (mapping a new one when needed).
-Stack carve(Pool& p, std::size_t stack_size) noexcept {
+Stack carve(Pool& p, std::size_t stack_size) noexcept GOCXX_REQUIRES(p.lock) {
   std::size_t slot = kStackGuardSize + stack_size;
   if (p.arena == nullptr || p.arena_next == kArenaSlots || p.slot_stack != stack_size) {
     void* mem = mmap(nullptr, slot * kArenaSlots, PROT_READ | PROT_WRITE,
@@ -138,7 +138,7 @@ Stack carve(Pool& p, std::size_t stack_size) noexcept {
 }
 
 // Takes the warmest free stack: the pool lock held.
-bool pool_pop_locked(Pool& p, Stack* out) noexcept {
+bool pool_pop_locked(Pool& p, Stack* out) noexcept GOCXX_REQUIRES(p.lock) {
   if (!p.free.empty()) {
     *out = p.free.back();
     p.free.pop_back();
@@ -153,7 +153,7 @@ bool pool_pop_locked(Pool& p, Stack* out) noexcept {
   return false;
 }
 
-void pool_push_locked(Pool& p, const Stack& s) {
+void pool_push_locked(Pool& p, const Stack& s) GOCXX_REQUIRES(p.lock) {
   if (s.dirty) {
     p.free.push_back(s);
   } else {
@@ -161,7 +161,7 @@ void pool_push_locked(Pool& p, const Stack& s) {
   }
 }
 
-bool pool_empty_locked(const Pool& p) noexcept {
+bool pool_empty_locked(const Pool& p) noexcept GOCXX_REQUIRES(p.lock) {
   return p.free.empty() && p.clean.empty();
 }
 
