@@ -85,7 +85,9 @@ class RecvOps {
       case TryRecv::would_block:
         return std::nullopt;
       case TryRecv::closed:
-        return std::optional<T>();
+        // In place: copying an empty optional<T> reads its unset payload, which
+        // GCC 12 -Os reports as maybe-uninitialized.
+        return std::optional<std::optional<T>>(std::in_place);
       case TryRecv::received:
         break;
     }
