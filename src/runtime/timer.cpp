@@ -124,8 +124,8 @@ void heap_remove(Timer* t) noexcept {
     LockGuard guard(h->mu);
     if (t->heap.load(std::memory_order_relaxed) == h) {  // not popped meanwhile
       heap_erase_at(h, static_cast<std::size_t>(t->heap_index));
-      t->heap.store(nullptr, std::memory_order_release);
       t->heap_index = -1;
+      t->heap.store(nullptr, std::memory_order_release);
       removed = true;
     }
   }
@@ -271,8 +271,10 @@ std::int64_t run_timers(TimerHeap* h, std::int64_t now) {
       if (h->heap[0].when > now) return h->heap[0].when;
       t = h->heap[0].t;
       heap_erase_at(h, 0);
-      t->heap.store(nullptr, std::memory_order_release);
+      // heap_index first: once t->heap is null, a heap_set under t->mu (which this
+      // thread does not hold) may put t in another heap and set its index.
       t->heap_index = -1;
+      t->heap.store(nullptr, std::memory_order_release);
     }
     fire_popped(t, now);
     drop_heap_refs(t);
