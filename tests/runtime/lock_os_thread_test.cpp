@@ -371,8 +371,10 @@ TEST(LockOsThread, NestedLocksNeedAsManyUnlocksAndExtraUnlocksAreIgnored) {
   run_with_procs(2, [] {
     Witness w;
     auto c = make_chan<int>();
-    auto done = make_chan<>();
-    go([&] {
+    // Both goroutines use w until they return: wait for both, not for a signal
+    // sent before their last step.
+    sync::WaitGroup wg;
+    wg.go([&] {
       runtime::unlock_os_thread();  // not locked: ignored
       Locked l(w, 0);
       runtime::lock_os_thread();
@@ -385,16 +387,15 @@ TEST(LockOsThread, NestedLocksNeedAsManyUnlocksAndExtraUnlocksAreIgnored) {
       }
       l.release();
       runtime::unlock_os_thread();  // extra: ignored
-      done.close();
     });
-    go([&] {
+    wg.go([&] {
       for (int k = 0; k < 200; k++) {
         c.recv();
         w.free_step();
         runtime::gosched();
       }
     });
-    done.recv();
+    wg.wait();
     EXPECT_EQ(w.moves.load(), 0);
     EXPECT_EQ(w.shared.load(), 0);
   });
@@ -405,7 +406,8 @@ TEST(LockOsThread, TheMainGoroutineCanLockItsThread) {
     Witness w;
     Locked l(w, 0);
     auto c = make_chan<int>();
-    go([&] {
+    sync::WaitGroup wg;
+    wg.go([&] {
       for (int k = 0; k < 100; k++) {
         c.send(k);
         w.free_step();
@@ -417,6 +419,7 @@ TEST(LockOsThread, TheMainGoroutineCanLockItsThread) {
       time::sleep(10us);
       l.step();
     }
+    wg.wait();
     l.release();
     EXPECT_EQ(w.moves.load(), 0);
     EXPECT_EQ(w.shared.load(), 0);
