@@ -145,6 +145,8 @@ void startm(P* p, bool spinning) {
   m->spinning = spinning;
   m->park.store(MPark::handed_p, std::memory_order_release);
   m->park.wake(1);
+  // The idle sleeper stays on the idle list; it may be asleep in the poller.
+  if (s.timer_sleeper.load(std::memory_order_seq_cst) == m) netpoll_break();
 }
 
 }  // namespace
@@ -164,6 +166,13 @@ void handoffp(P* p) {
       startm(p, true);
       return;
     }
+  }
+  // Descriptor waiters need an M in the poller: if no idle sleeper exists, this P
+  // gets one (it will find nothing to run and become the sleeper).
+  if (netpoll_waiting() && s.timer_sleeper.load(std::memory_order_seq_cst) == nullptr &&
+      !netpoll_blocked()) {
+    startm(p, false);
+    return;
   }
   std::int64_t timers_due = p->timers.min_when.load(std::memory_order_acquire);
   {
@@ -257,30 +266,41 @@ void retire_p(M* m) {
 // Finding work.
 // ---------------------------------------------------------------------------
 
-// An M without a P waits for one. While timers are pending, one idle M (the timer
-// sleeper) waits only until the earliest of them and runs the due ones itself.
+// An M without a P waits for one. While timers are pending or anybody waits on a
+// descriptor, one idle M (the idle sleeper) waits only until the earliest timer,
+// in the poller once it is in use, and runs the due timers and queues the ready
+// waiters itself.
 void idle(M* m) {
   Sched& s = sched();
   M* expected = nullptr;
-  if (next_timer_when() == 0 || !s.timer_sleeper.compare_exchange_strong(expected, m)) {
+  if ((next_timer_when() == 0 && !netpoll_waiting()) ||
+      !s.timer_sleeper.compare_exchange_strong(expected, m)) {
     stopm(m, true);
     return;
   }
   bool got_p = timer_sleep(m);
   s.timer_sleeper.store(nullptr, std::memory_order_seq_cst);
-  if (got_p) return;
+  G* polled = std::exchange(m->polled, nullptr);
+  if (got_p) {
+    inject_glist(polled, m->p);
+    return;
+  }
   // Run the due timers as a spinner, so that the goroutines they ready do not wake
   // another M: this one is about to look for a P.
   m->spinning = true;
   s.nmspinning.fetch_add(1);
   run_all_timers(nanotime());
+  P* got = nullptr;
   {
     LockGuard guard(s.lock);
-    if (P* p = pidle_get_locked(s)) {
-      acquire_p(m, p);
-      return;
-    }
+    got = pidle_get_locked(s);
   }
+  if (got != nullptr) {
+    acquire_p(m, got);
+    inject_glist(polled, got);
+    return;
+  }
+  inject_glist(polled, nullptr);
   m->spinning = false;
   drop_spinning(s);
   if (P* p = recheck_after_spinning()) {
@@ -317,6 +337,13 @@ G* find_runnable(M* m) {
     }
     if (G* g = runq_get(p)) return g;
     if (G* g = global_get(p, m, RunQueue::kCapacity / 2)) return g;
+    // The network, before stealing (Go's findRunnable): unless an M already
+    // sleeps in the poller, whose wake-up would serve the same events.
+    if (netpoll_waiting() && !netpoll_blocked()) {
+      if (G* list = netpoll(0)) {
+        if (G* g = netpoll_take_one(list, p)) return g;
+      }
+    }
 
     int busy = s.gomaxprocs.load(std::memory_order_relaxed) - s.npidle.load();
     if (m->spinning || 2 * s.nmspinning.load() < busy) {

@@ -7,7 +7,8 @@
 //                idle-P list, stealing (the hot paths are inline below)
 //   galloc.cpp   G allocation: ids, free lists, the registry of every G
 //   syscall.cpp  blocking() hand-off and lock_os_thread
-//   timer.cpp    timers, and the scheduler's timer glue (the timer sleeper)
+//   timer.cpp    timers, and the scheduler's timer glue (the idle sleeper)
+//   netpoll.cpp  the network poller
 //   api.cpp      the public runtime API
 #pragma once
 
@@ -17,6 +18,7 @@
 
 #include "clock.hpp"
 #include "gmp.hpp"
+#include "netpoll.hpp"
 
 namespace gocxx::rt {
 
@@ -256,6 +258,48 @@ void run_timers_if_due(TimerHeap* h, std::int64_t now);
 // The timer sleeper's wait (an idle M while timers are pending): until the earliest
 // timer, or until handed a P. Returns true if it was handed a P.
 bool timer_sleep(M* m);
+// Wakes the idle sleeper, if any, to look at the timers and the poller again.
+void wake_idle_sleeper() noexcept;
+
+// ---------------------------------------------------------------------------
+// netpoll.cpp: the network poller (types in netpoll.hpp)
+// ---------------------------------------------------------------------------
+
+// Registers fd (non-blocking) with the poller; nullptr and *err = errno on failure.
+PollDesc* poll_open(int fd, int* err);
+// The descriptor is being closed: its waiters wake with PollResult::closed, and so
+// does every later wait.
+void poll_evict(PollDesc* pd);
+// After poll_evict, once no operation uses the descriptor any more: deregisters it
+// and recycles pd. Does not close the descriptor.
+void poll_close(PollDesc* pd);
+// Before a system call: closed, timeout (the direction's deadline has passed), or
+// ready (go ahead).
+PollResult poll_check(PollDesc* pd, PollMode mode);
+// After EAGAIN: parks the caller (status "IO wait") until the direction is reported
+// ready, its deadline passes, or the descriptor is closed.
+PollResult poll_wait(PollDesc* pd, PollMode mode);
+// Sets (has_deadline) or removes a direction's deadline, in monotonic ns. A waiter
+// already parked sees the new deadline.
+void poll_set_deadline(PollDesc* pd, PollMode mode, bool has_deadline, std::int64_t when);
+
+bool netpoll_inited() noexcept;
+// Somebody waits on a descriptor.
+bool netpoll_waiting() noexcept;
+// An M is blocked in netpoll() (the others need not poll).
+bool netpoll_blocked() noexcept;
+// Polls: delay_ns < 0 blocks until an event or netpoll_break(), 0 returns at once.
+// Returns the waiters it made ready (still in status waiting), linked through
+// sched_link.
+G* netpoll(std::int64_t delay_ns);
+// Interrupts a blocking netpoll() (coalesced: one write until it is consumed).
+void netpoll_break() noexcept;
+// Makes a list from netpoll() runnable: onto p's queue, or the global queue when p
+// is null (plain threads are woken).
+void inject_glist(G* list, P* p);
+// The first goroutine of the list, made runnable for the caller to run; the rest
+// injected as inject_glist does.
+G* netpoll_take_one(G* list, P* p);
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

@@ -314,9 +314,10 @@ void sleep_ns(std::int64_t ns) {
 
 // ---------------------------------------------------------------------------
 // The scheduler's timer glue. Every P's heap is run by its M as it schedules;
-// when every M is idle, one of them (the timer sleeper) sleeps on its futex only
-// until the earliest timer of any heap, and timer_added() wakes it early when an
-// earlier timer arrives.
+// when every M is idle, one of them (the idle sleeper) sleeps only until the
+// earliest timer of any heap, and timer_added() wakes it early when an earlier
+// timer arrives. Once the network poller is in use, it sleeps in the poller
+// (netpoll.cpp), so that a descriptor becoming ready wakes it too.
 // ---------------------------------------------------------------------------
 
 namespace {
@@ -371,16 +372,24 @@ bool timer_sleep(M* m) {
     }
     std::int64_t now = nanotime();
     if (next != 0 && now >= next) return leave_idle_list(m);
+    // A little slack lets one wake-up serve timers that are due close together
+    // (never early: only later by at most kTimerSlackNs).
+    std::int64_t left = -1;  // no timer: until woken
+    if (next != 0 && __builtin_add_overflow(next - now, kTimerSlackNs, &left)) left = INT64_MAX;
+    if (netpoll_inited()) {
+      // Sleep in the poller: descriptors becoming ready wake us too.
+      if (G* polled = netpoll(left)) {
+        m->polled = polled;
+        return leave_idle_list(m);
+      }
+      continue;
+    }
     timespec ts{};
-    if (next != 0) {
-      // A little slack lets one wake-up serve timers that are due close together
-      // (never early: only later by at most kTimerSlackNs).
-      std::int64_t left = 0;
-      if (__builtin_add_overflow(next - now, kTimerSlackNs, &left)) left = INT64_MAX;
+    if (left >= 0) {
       ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
       ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
     }
-    m->park.wait(MPark::asleep, next != 0 ? &ts : nullptr);
+    m->park.wait(MPark::asleep, left >= 0 ? &ts : nullptr);
   }
   take_handed_p(m);
   return true;
@@ -393,14 +402,25 @@ TimerHeap* local_timer_heap() noexcept {
   return &sched().allp[0]->timers;
 }
 
+namespace {
+void wake_sleeper(M* sleeper) noexcept {
+  if (sleeper->park.compare_exchange(MPark::asleep, MPark::timer_wake)) {
+    sleeper->park.wake(1);
+    netpoll_break();  // in case it sleeps in the poller
+  }
+}
+}  // namespace
+
+void wake_idle_sleeper() noexcept {
+  if (M* sleeper = sched().timer_sleeper.load(std::memory_order_seq_cst)) wake_sleeper(sleeper);
+}
+
 void timer_added(std::int64_t when) noexcept {
   Sched& s = sched();
   full_barrier();  // the heap's new minimum before the sleeper check (timer_sleep's mirror)
   if (M* sleeper = s.timer_sleeper.load(std::memory_order_seq_cst)) {
     std::int64_t until = s.sleep_until.load(std::memory_order_seq_cst);
-    if (until == 0 || when < until) {
-      if (sleeper->park.compare_exchange(MPark::asleep, MPark::timer_wake)) sleeper->park.wake(1);
-    }
+    if (until == 0 || when < until) wake_sleeper(sleeper);
     return;
   }
   // Nobody sleeps on timers. A running M checks its own heap as it schedules (and
