@@ -59,7 +59,7 @@ void serve_echo(net::Listener ln) {
     for (;;) {
       auto [c, err] = ln.accept();
       if (err) return;
-      go([c] {
+      go([c = c] {
         io::copy(c, c);
         c.close();
       });
@@ -496,7 +496,7 @@ TEST(Net, DescriptorExhaustionGivesErrorsNotCrashes) {
 TEST(Net, PlainThreadsBlockOnSocketsToo) {
   auto [ln, err] = net::listen("tcp", "127.0.0.1:0");
   ASSERT_FALSE(err);
-  go([ln] {
+  go([ln = ln] {
     auto [s, e] = ln.accept();
     if (e) return;
     char buf[5];
