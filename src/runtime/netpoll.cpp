@@ -32,6 +32,10 @@ std::atomic<int> g_waiters{0};     // goroutines and threads parked in poll_wait
 std::atomic<int> g_blocked{0};     // Ms inside a blocking netpoll()
 std::atomic<int> g_wake_sig{0};    // a break is pending (coalesces eventfd writes)
 std::atomic<bool> g_no_pwait2{false};
+// A PollDesc reaches the thread that polls through the kernel (epoll_ctl, then
+// epoll_wait), which orders memory but which ThreadSanitizer cannot see: every
+// registration releases this counter and every poll acquires it.
+std::atomic<std::uint64_t> g_registrations{0};
 char g_break_marker;  // epoll data of the eventfd
 
 Lock g_free_lock;
@@ -125,11 +129,14 @@ struct WaitCommit {
 
 void commit_wait(G* /*parked*/, void* arg) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
   auto* c = static_cast<WaitCommit*>(arg);
+  // c lives on the parked stack: once the lock is released the waiter may be
+  // readied and running again.
+  bool plain_thread = c->plain_thread;
   c->pd->mu.unlock();
   // A parked goroutine's M polls once it runs out of work. A plain thread has no M
   // that will: if nobody sleeps in the poller, have an idle processor's M become
   // the sleeper.
-  if (c->plain_thread && g_blocked.load(std::memory_order_seq_cst) == 0 &&
+  if (plain_thread && g_blocked.load(std::memory_order_seq_cst) == 0 &&
       sched().timer_sleeper.load(std::memory_order_seq_cst) == nullptr) {
     wakep();
   }
@@ -182,6 +189,7 @@ G* netpoll(std::int64_t delay_ns) {
   if (delay_ns != 0) g_blocked.fetch_add(1, std::memory_order_seq_cst);
   int n = epoll_wait_ns(evs, kMaxEvents, delay_ns);
   if (delay_ns != 0) g_blocked.fetch_sub(1, std::memory_order_seq_cst);
+  if (n > 0) (void)g_registrations.load(std::memory_order_acquire);
   if (n < 0) {
     if (errno != EINTR) {
       std::fprintf(stderr, "runtime: epoll_wait on fd %d failed with %d\n", g_epfd, errno);
@@ -234,6 +242,7 @@ PollDesc* poll_open(int fd, int* err) {
     reset_side(pd->rd);
     reset_side(pd->wr);
   }
+  g_registrations.fetch_add(1, std::memory_order_release);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.ptr = pd;

@@ -270,8 +270,8 @@ TEST(Net, ADeadlineInThePastFailsEvenWithDataWaiting) {
 TEST(Net, WriteDeadlineOnAFullSocketBuffer) {
   run_with_procs(2, [] {
     auto [c, s] = tcp_pair();  // s never reads
-    c.set_write_deadline(time::add(time::now(), 100ms));
     std::string big(64 << 20, 'z');
+    c.set_write_deadline(time::add(time::now(), 100ms));
     auto w = c.write(big);
     ASSERT_TRUE(w.err);
     EXPECT_TRUE(net::is_timeout(w.err)) << w.err.message();
