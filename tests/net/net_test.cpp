@@ -459,6 +459,9 @@ TEST(Net, NamesResolveThroughTheBlockingHandOff) {
 // Accept and dial past the descriptor limit give errors, and the listener keeps
 // working once descriptors are free again (in a child: the limit is per process).
 TEST(Net, DescriptorExhaustionGivesErrorsNotCrashes) {
+#if defined(GOCXX_TEST_UBSAN)
+  GTEST_SKIP() << "UBSan's vptr check needs a free descriptor (it probes memory through a pipe)";
+#endif
   GOCXX_IN_FRESH_PROCESS(run([] {
     net::Listener ln = listen_local();
     std::string addr = ln.addr().to_string();
