@@ -12,25 +12,18 @@
 // until it listens) and BenchmarkNetworkRequest, with --requests requests: it
 // prints the time the daemon took to start, each response (quoted, as Go's %q) with
 // the time its request took, the benchmark line, and how many times
-// connectToService ran before and after the daemon started. Socket calls are POSIX calls
-// run under gocxx::blocking. (gocxx's Pool, like Go's, drops items nobody takes
-// within a few seconds, so at full scale some of the first items may be gone before
-// the daemon starts; New then runs for them.)
-// Usage: tour_E29 [--scale N] [--requests K] [--per-request-connect]
+// connectToService ran before and after the daemon started. The sockets are gocxx::net's:
+// a goroutine waiting in accept or read parks on the network poller. (gocxx's Pool, like Go's,
+// drops items nobody takes within a few seconds, so at full scale some of the first items may be
+// gone before the daemon starts; New then runs for them.) Usage: tour_E29 [--scale N] [--requests
+// K] [--per-request-connect]
 //   --scale N   divides the 1s connect time by N
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <any>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -42,23 +35,9 @@ using gocxx::time::Duration;
 
 namespace {
 
-[[noreturn]] void fatalf(const char* what, int err = errno) {  // log.Fatalf
-  std::fprintf(stderr, "%s: %s\n", what, std::strerror(err));
+[[noreturn]] void fatalf(const char* what, const gocxx::Error& err) {  // log.Fatalf
+  std::fprintf(stderr, "%s: %s\n", what, err.message().c_str());
   std::exit(1);
-}
-
-// A blocking system call: its result and errno, read on the thread that made the
-// call (a goroutine may run on another thread after a blocking point).
-struct Sys {
-  long result;
-  int err;
-};
-template <class F>
-Sys sys_call(F f) {
-  return gocxx::blocking([&f] {
-    long r = static_cast<long>(f());
-    return Sys{r, r < 0 ? errno : 0};
-  });
 }
 
 Duration connect_delay = 1s;
@@ -76,36 +55,9 @@ std::shared_ptr<gocxx::sync::Pool<std::any>> warmServiceConnCache() {
   return p;
 }
 
-// net.Listen("tcp", "127.0.0.1:0"): the listening socket and its port.
-std::pair<int, int> listen_tcp() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) fatalf("cannot listen: socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    fatalf("cannot listen: bind");
-  if (::listen(fd, 128) != 0) fatalf("cannot listen");
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) fatalf("getsockname");
-  return {fd, ntohs(addr.sin_port)};
-}
-
-bool write_all(int fd, const char* data, std::size_t n) {
-  while (n > 0) {
-    Sys w = sys_call([&] { return ::send(fd, data, n, MSG_NOSIGNAL); });
-    if (w.result < 0 && w.err == EINTR) continue;
-    if (w.result <= 0) return false;
-    data += w.result;
-    n -= static_cast<std::size_t>(w.result);
-  }
-  return true;
-}
-
 struct Daemon {
   gocxx::sync::WaitGroup started;
-  int port = 0;  // written before started.done()
+  std::string addr;  // written before started.done()
 };
 
 std::shared_ptr<Daemon> startNetworkDaemon(bool pooled) {
@@ -114,47 +66,33 @@ std::shared_ptr<Daemon> startNetworkDaemon(bool pooled) {
   gocxx::go([d, pooled] {
     std::shared_ptr<gocxx::sync::Pool<std::any>> connPool;
     if (pooled) connPool = warmServiceConnCache();
-    auto [server, port] = listen_tcp();  // the listener stays open: the loop never ends
-    d->port = port;
+    auto [server, err] = gocxx::net::listen("tcp", "127.0.0.1:0");
+    if (err) fatalf("cannot listen", err);
+    d->addr = server.addr().to_string();
     d->started.done();
-    for (;;) {
-      Sys accepted =
-          sys_call([fd = server] { return ::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC); });
-      if (accepted.result < 0) {
-        std::fprintf(stderr, "cannot accept connection: %s\n",  // log.Printf
-                     std::strerror(accepted.err));
+    for (;;) {  // the listener stays open: the loop never ends
+      auto [conn, err2] = server.accept();
+      if (err2) {
+        std::fprintf(stderr, "cannot accept connection: %s\n",
+                     err2.message().c_str());  // log.Printf
         continue;
       }
-      int conn = static_cast<int>(accepted.result);
       std::any svcConn = pooled ? connPool->get() : connectToService();
-      write_all(conn, "\n", 1);  // fmt.Fprintln(conn, "")
+      conn.write("\n");  // fmt.Fprintln(conn, "")
       if (pooled) connPool->put(std::move(svcConn));
-      ::close(conn);
+      conn.close();
     }
   });
   return d;
 }
 
-// net.Dial, ioutil.ReadAll, conn.Close: the whole response.
-std::string request(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) fatalf("cannot dial host: socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  Sys c = sys_call([&] { return ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr); });
-  if (c.result != 0) fatalf("cannot dial host", c.err);
-  std::string body;
-  char buf[512];
-  for (;;) {
-    Sys n = sys_call([&] { return ::read(fd, buf, sizeof buf); });
-    if (n.result < 0 && n.err == EINTR) continue;
-    if (n.result < 0) fatalf("cannot read", n.err);
-    if (n.result == 0) break;
-    body.append(buf, static_cast<std::size_t>(n.result));
-  }
-  ::close(fd);
+// net.Dial, io.ReadAll, conn.Close: the whole response.
+std::string request(const std::string& addr) {
+  auto [conn, err] = gocxx::net::dial("tcp", addr);
+  if (err) fatalf("cannot dial host", err);
+  auto [body, err2] = gocxx::io::read_all(conn);
+  if (err2) fatalf("cannot read", err2);
+  conn.close();
   return body;
 }
 
@@ -200,7 +138,7 @@ int main(int argc, char** argv) {
     auto bench = gocxx::time::now();
     for (long i = 0; i < requests; i++) {
       auto t = gocxx::time::now();
-      std::string body = request(daemon->port);
+      std::string body = request(daemon->addr);
       std::printf("request %ld: %s in %s\n", i + 1, quote(body).c_str(),
                   gocxx::time::to_string(gocxx::time::since(t)).c_str());
     }

@@ -5,6 +5,8 @@
 #include "chan.hpp"           // IWYU pragma: export
 #include "context.hpp"        // IWYU pragma: export
 #include "errors.hpp"         // IWYU pragma: export
+#include "io.hpp"             // IWYU pragma: export
+#include "net.hpp"            // IWYU pragma: export
 #include "runtime.hpp"        // IWYU pragma: export
 #include "select.hpp"         // IWYU pragma: export
 #include "sync.hpp"           // IWYU pragma: export

@@ -48,8 +48,7 @@ concept Writer = requires(W& w, std::string_view data) {
 // after some bytes, {n, err_unexpected_eof}; before any, {0, eof}; any other error
 // as it is.
 template <class R>
-  requires Reader<std::remove_reference_t<R>>
-Result read_full(R&& r, std::span<char> buf) {
+requires Reader<std::remove_reference_t<R>> Result read_full(R&& r, std::span<char> buf) {
   std::size_t n = 0;
   while (n < buf.size()) {
     Result part = r.read(buf.subspan(n));
@@ -66,8 +65,7 @@ Result read_full(R&& r, std::span<char> buf) {
 // io.ReadAll: everything up to eof (which is not an error), or what came before
 // another error, with it.
 template <class R>
-  requires Reader<std::remove_reference_t<R>>
-std::pair<std::string, Error> read_all(R&& r) {
+requires Reader<std::remove_reference_t<R>> std::pair<std::string, Error> read_all(R&& r) {
   std::string data;
   std::size_t len = 0;
   data.resize(512);
@@ -87,8 +85,8 @@ std::pair<std::string, Error> read_all(R&& r) {
 // error. n counts the bytes dst accepted; a write that accepts fewer bytes without
 // an error ends the copy with err_short_write.
 template <class W, class R>
-  requires Writer<std::remove_reference_t<W>> && Reader<std::remove_reference_t<R>>
-Result copy(W&& dst, R&& src) {
+requires Writer<std::remove_reference_t<W>> && Reader<std::remove_reference_t<R>> Result
+copy(W&& dst, R&& src) {
   std::vector<char> buf(32 * 1024);
   std::size_t total = 0;
   for (;;) {

@@ -131,7 +131,8 @@ Addr addr_from(const sockaddr_storage& ss, socklen_t len) {
     }
     case AF_UNIX: {
       const auto& un = reinterpret_cast<const sockaddr_un&>(ss);
-      std::size_t n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+      std::size_t n =
+          len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
       std::string name(un.sun_path, n);
       if (!name.empty() && name[0] == '\0') {
         name[0] = '@';  // the abstract namespace, printed as Go does
@@ -173,14 +174,17 @@ Error split_host_port(std::string_view hostport, std::string& host, std::string&
     if (end + 1 == hostport.size()) return missing_port();
     if (end + 1 != i) return hostport[end + 1] == ':' ? too_many() : missing_port();
     host = std::string(hostport.substr(1, end - 1));
-    if (host.find('[') != std::string::npos) return detail::addr_error("unexpected '[' in address", addr);
+    if (host.find('[') != std::string::npos)
+      return detail::addr_error("unexpected '[' in address", addr);
   } else {
     host = std::string(hostport.substr(0, i));
     if (host.find(':') != std::string::npos) return too_many();
-    if (host.find('[') != std::string::npos) return detail::addr_error("unexpected '[' in address", addr);
+    if (host.find('[') != std::string::npos)
+      return detail::addr_error("unexpected '[' in address", addr);
   }
   port = std::string(hostport.substr(i + 1));
-  if (port.find(']') != std::string::npos) return detail::addr_error("unexpected ']' in address", addr);
+  if (port.find(']') != std::string::npos)
+    return detail::addr_error("unexpected ']' in address", addr);
   return Error();
 }
 
@@ -283,7 +287,8 @@ Error resolve(Family f, const std::string& host, int port, bool for_listen,
   }
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
     if (ai->ai_family == AF_INET) {
-      out.push_back(make_inet(AF_INET, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, port));
+      out.push_back(
+          make_inet(AF_INET, &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr, port));
     } else if (ai->ai_family == AF_INET6) {
       out.push_back(
           make_inet(AF_INET6, &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr, port));
@@ -482,8 +487,8 @@ std::pair<Conn, Error> Listener::accept() const {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int nfd = ::accept4(f.sysfd, reinterpret_cast<sockaddr*>(&ss), &len,
-                        SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int nfd =
+        ::accept4(f.sysfd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (nfd >= 0) {
       bool is_unix = ss.ss_family == AF_UNIX;
       if (!is_unix) set_nodelay(nfd);
@@ -527,8 +532,8 @@ namespace {
 std::pair<Listener, Error> listen_unix(std::string_view address) {
   const std::string name(address);
   auto fail = [&](Error cause) {
-    return std::pair<Listener, Error>{Listener(),
-                                      detail::op_error("listen", "unix", "", name, std::move(cause))};
+    return std::pair<Listener, Error>{
+        Listener(), detail::op_error("listen", "unix", "", name, std::move(cause))};
   };
   SockAddr sa;
   if (Error e = unix_addr(address, sa)) return fail(e);
@@ -573,7 +578,8 @@ std::pair<Listener, Error> listen(std::string_view network, std::string_view add
   for (const SockAddr& sa : addrs) {
     std::string shown = host.empty() ? ":" + std::to_string(port) : sockaddr_text(sa);
     auto fail = [&](const char* call, int err) {
-      if (!first) first = detail::op_error("listen", net, "", shown, detail::syscall_error(call, err));
+      if (!first)
+        first = detail::op_error("listen", net, "", shown, detail::syscall_error(call, err));
     };
     int err = 0;
     int fd = new_socket(sa.family(), err);
@@ -626,7 +632,8 @@ std::pair<Conn, Error> connect_one(Family fam, const std::string& net, const Soc
                                    std::int64_t deadline, DialState* state) {
   const std::string shown = fam == Family::unix_stream ? std::string() : sockaddr_text(sa);
   auto fail = [&](Error cause) {
-    return std::pair<Conn, Error>{Conn(), detail::op_error("dial", net, "", shown, std::move(cause))};
+    return std::pair<Conn, Error>{Conn(),
+                                  detail::op_error("dial", net, "", shown, std::move(cause))};
   };
   if (deadline != 0 && deadline <= rt::nanotime()) return fail(detail::dial_timeout_error());
   int err = 0;

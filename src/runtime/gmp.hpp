@@ -173,7 +173,7 @@ struct M {
   // The locked goroutine exited while locked: this thread ends with it (Go 1.10+:
   // the thread may be in a state nobody else should inherit).
   bool exit_thread = false;
-  G* polled = nullptr;  // what the idle sleeper's poll made ready (for idle() to queue)
+  G* polled = nullptr;         // what the idle sleeper's poll made ready (for idle() to queue)
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
   std::uint64_t rng = 0;
   M* idle_link = nullptr;  // sched().midle, under sched().lock

@@ -28,9 +28,9 @@ namespace {
 int g_epfd = -1;
 int g_eventfd = -1;
 std::atomic<bool> g_inited{false};
-std::atomic<int> g_waiters{0};     // goroutines and threads parked in poll_wait
-std::atomic<int> g_blocked{0};     // Ms inside a blocking netpoll()
-std::atomic<int> g_wake_sig{0};    // a break is pending (coalesces eventfd writes)
+std::atomic<int> g_waiters{0};   // goroutines and threads parked in poll_wait
+std::atomic<int> g_blocked{0};   // Ms inside a blocking netpoll()
+std::atomic<int> g_wake_sig{0};  // a break is pending (coalesces eventfd writes)
 std::atomic<bool> g_no_pwait2{false};
 // A PollDesc reaches the thread that polls through the kernel (epoll_ctl, then
 // epoll_wait), which orders memory but which ThreadSanitizer cannot see: every

@@ -2,10 +2,10 @@
 // error texts, deadlines, close, descriptor exhaustion, the io helpers.
 #include "gocxx/net.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -119,7 +119,8 @@ TEST(Net, DualStackListenerSeesIpv4PeersAsIpv4) {
     auto [s, err3] = ln.accept();
     ASSERT_FALSE(err3) << err3.message();
     EXPECT_EQ(s.remote_addr(), c.local_addr());
-    EXPECT_EQ(s.remote_addr().to_string().rfind("127.0.0.1:", 0), 0u) << s.remote_addr().to_string();
+    EXPECT_EQ(s.remote_addr().to_string().rfind("127.0.0.1:", 0), 0u)
+        << s.remote_addr().to_string();
     c.close();
     s.close();
     ln.close();
@@ -335,8 +336,8 @@ TEST(Net, CloseWakesABlockedReaderAndWriter) {
     char buf[4];
     EXPECT_TRUE(errors::is(c.read(std::span<char>(buf)).err, net::err_closed));
     Error set = c.set_deadline(time::now());
-    EXPECT_EQ(set.message(), "set tcp " + c.local_addr().to_string() +
-                                 ": use of closed network connection");
+    EXPECT_EQ(set.message(),
+              "set tcp " + c.local_addr().to_string() + ": use of closed network connection");
   });
 }
 
@@ -349,8 +350,8 @@ TEST(Net, ListenerCloseUnblocksAccept) {
     EXPECT_FALSE(ln.close());
     Error e = *done.recv();
     EXPECT_TRUE(errors::is(e, net::err_closed));
-    EXPECT_EQ(e.message(), "accept tcp " + ln.addr().to_string() +
-                               ": use of closed network connection");
+    EXPECT_EQ(e.message(),
+              "accept tcp " + ln.addr().to_string() + ": use of closed network connection");
   });
 }
 
