@@ -90,6 +90,7 @@ void chan_release(ChanCore* c) noexcept GOCXX_NO_THREAD_SAFETY_ANALYSIS {
 namespace {
 
 bool send_impl(ChanCore* c, void* src, bool block) {
+  rt::maybe_preempt();
   if (c == nullptr) {
     if (!block) return false;
     rt::block_forever("chan send (nil chan)");
@@ -179,6 +180,7 @@ namespace gocxx::detail {
 namespace {
 
 TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
+  rt::maybe_preempt();
   if (c == nullptr) {
     if (!block) return TryRecv::would_block;
     rt::block_forever("chan receive (nil chan)");

@@ -49,7 +49,8 @@ struct Sudog;
 //   idle ----start_g----> runnable ----switch_to----> running
 //   running --park--> waiting --ready--> runnable
 //   running --gosched, spawn (child first)--> runnable
-//   running --blocking()--> syscall --returns--> running (or runnable, queued)
+//   running --blocking()--> syscall --returns--> running (or runnable, queued, when
+//                                                sysmon gave its P away meanwhile)
 //   running --exit--> dead --free_g--> idle (the G is reused)
 enum class GStatus : std::uint8_t {
   idle,      // allocated or on a free list; not a goroutine at the moment
@@ -146,6 +147,17 @@ struct G {
 
   Timer* sleep_timer = nullptr;  // time::sleep's timer, made on first use
 
+  // --- blocking() (Go's entersyscall/exitsyscall) ---
+  // While the goroutine runs a blocking call, its P stays its own unless sysmon
+  // takes it. The word says which: 0 outside a call; (seq << 2) | kSyscallKeepsP
+  // while the P is still the goroutine's; (seq << 2) | kSyscallLostP once sysmon
+  // took it. The goroutine leaving the call and sysmon race with one CAS on this
+  // word each, and seq (per goroutine, per call) keeps sysmon from taking a P for
+  // a later call than the one it watched. syscall_p is the P the call started on.
+  std::atomic<std::uint64_t> syscall_word{0};
+  std::uint64_t syscall_seq = 0;
+  P* syscall_p = nullptr;
+
   // --- the function the goroutine runs ---
   const detail::TaskOps* task_ops = nullptr;
   void* task = nullptr;
@@ -193,7 +205,13 @@ struct alignas(64) P {
   P* idle_link = nullptr;  // sched().pidle, under sched().lock
   RunQueue runq;
   std::atomic<G*> runnext{nullptr};
-  std::uint64_t schedtick = 0;
+  Racy<std::uint64_t> schedtick = 0;  // switches to a goroutine; sysmon reads it
+  // The goroutine in blocking() here, and its syscall_word then (sysmon checks the
+  // pair before it takes the P). Stale once the call returns.
+  Racy<G*> syscall_g = nullptr;
+  Racy<std::uint64_t> syscall_word = 0;
+  // sysmon asks the running goroutine to yield at its next runtime call.
+  std::atomic<bool> preempt{false};
   std::uint32_t runnext_streak = 0;
   std::uint64_t starve_checks = 0;
   G* starve_watch = nullptr;  // the deque's head when last checked, and since when
@@ -209,6 +227,10 @@ struct alignas(64) P {
 };
 
 inline constexpr int kMaxProcs = 1024;
+
+inline constexpr std::uint64_t kSyscallKeepsP = 1;
+inline constexpr std::uint64_t kSyscallLostP = 2;
+inline constexpr std::uint64_t kSyscallStateMask = 3;
 
 struct Sched {
   Lock lock;                                      // guards the fields marked GOCXX_GUARDED_BY(lock)
@@ -239,6 +261,9 @@ struct Sched {
   std::atomic<std::uint64_t> goid_gen{2};  // 1 is the first run()'s main
   std::atomic<std::int64_t> goroutines_no_p{0};
   std::atomic<int> spawn_policy{0};
+  // Processors sysmon has asked to yield (a hint for maybe_preempt's fast path).
+  std::atomic<int> preempt_pending{0};
+  std::atomic<bool> sysmon_sleeping{false};  // sysmon waits for the runtime to wake up
 };
 
 // All scheduler state: constant-initialised, never destroyed (goroutines may still be

@@ -32,6 +32,7 @@ std::atomic<int> g_waiters{0};   // goroutines and threads parked in poll_wait
 std::atomic<int> g_blocked{0};   // Ms inside a blocking netpoll()
 std::atomic<int> g_wake_sig{0};  // a break is pending (coalesces eventfd writes)
 std::atomic<bool> g_no_pwait2{false};
+std::atomic<std::int64_t> g_last_poll{0};
 // A PollDesc reaches the thread that polls through the kernel (epoll_ctl, then
 // epoll_wait), which orders memory but which ThreadSanitizer cannot see: every
 // registration releases this counter and every poll acquires it.
@@ -167,6 +168,10 @@ bool netpoll_waiting() noexcept {
   return g_waiters.load(std::memory_order_seq_cst) != 0;
 }
 
+std::int64_t netpoll_last_ns() noexcept {
+  return g_last_poll.load(std::memory_order_relaxed);
+}
+
 bool netpoll_blocked() noexcept {
   return g_blocked.load(std::memory_order_seq_cst) != 0;
 }
@@ -189,6 +194,7 @@ G* netpoll(std::int64_t delay_ns) {
   if (delay_ns != 0) g_blocked.fetch_add(1, std::memory_order_seq_cst);
   int n = epoll_wait_ns(evs, kMaxEvents, delay_ns);
   if (delay_ns != 0) g_blocked.fetch_sub(1, std::memory_order_seq_cst);
+  g_last_poll.store(nanotime(), std::memory_order_relaxed);
   if (n > 0) (void)g_registrations.load(std::memory_order_acquire);
   if (n < 0) {
     if (errno != EINTR) {

@@ -70,6 +70,8 @@ void acquire_p(M* m, P* p) noexcept {
   m->p = p;
   p->m = m;
   p->status.store(PStatus::running, std::memory_order_relaxed);
+  // A processor starts working: sysmon watches again.
+  if (sched().sysmon_sleeping.load(std::memory_order_seq_cst)) wake_sysmon();
 }
 
 void take_handed_p(M* m) {
@@ -455,7 +457,11 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
     if (to->status.exchange(GStatus::running, std::memory_order_relaxed) != GStatus::runnable) {
       fatal("runtime: switch to a goroutine that is not runnable");
     }
-    if (P* p = m->p) ++p->schedtick;
+    if (P* p = m->p) {
+      p->schedtick = p->schedtick + 1;
+      // A request to yield is for the goroutine that was running then.
+      if (p->preempt.load(std::memory_order_relaxed)) [[unlikely]] clear_preempt(p);
+    }
   }
   save_eh(m, from);
   if (!from_dying && from->kind == G::Kind::goroutine && !from->stack.guarded &&
@@ -606,8 +612,11 @@ void ensure_started() noexcept {
     const char* policy = std::getenv("GOCXX_SPAWN");
     if (policy != nullptr && std::strcmp(policy, "parent_first") == 0) s.spawn_policy.store(1);
     install_crash_handlers();
-    LockGuard guard(s.lock);
-    set_gomaxprocs_locked(s, default_gomaxprocs());
+    {
+      LockGuard guard(s.lock);
+      set_gomaxprocs_locked(s, default_gomaxprocs());
+    }
+    start_sysmon();
     return true;
   }();
   (void)started;
@@ -832,6 +841,7 @@ void goroutine_trampoline_entry(void* arg) {
 }  // namespace
 
 void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
+  maybe_preempt();
   Sched& s = sched();
   G* self = current_g();
   M* m = current_m();

@@ -9,6 +9,8 @@
 //   syscall.cpp  blocking() hand-off and lock_os_thread
 //   timer.cpp    timers, and the scheduler's timer glue (the idle sleeper)
 //   netpoll.cpp  the network poller
+//   sysmon.cpp   sysmon: retaking processors, cooperative preemption, timers of
+//                busy processors, the 10 ms network poll
 //   api.cpp      the public runtime API
 #pragma once
 
@@ -242,6 +244,9 @@ void lock_thread();
 void unlock_thread();
 // g0's side of lock_os_thread: hand a G locked to another M over (with m's P), wait
 // with no P while m's own locked G is not runnable, let an exiting locked M go.
+// sysmon: takes the P of the goroutine in blocking() on p, if that call is still
+// the one p recorded, and hands it to another M. Returns whether it did.
+bool retake_syscall(P* p);
 void startlockedm(M* m, G* g);
 void stoplockedm(M* m);
 void drop_exiting_m(M* m);
@@ -294,12 +299,30 @@ bool netpoll_blocked() noexcept;
 G* netpoll(std::int64_t delay_ns);
 // Interrupts a blocking netpoll() (coalesced: one write until it is consumed).
 void netpoll_break() noexcept;
+// When netpoll() last ran (monotonic ns).
+std::int64_t netpoll_last_ns() noexcept;
 // Makes a list from netpoll() runnable: onto p's queue, or the global queue when p
 // is null (plain threads are woken).
 void inject_glist(G* list, P* p);
 // The first goroutine of the list, made runnable for the caller to run; the rest
 // injected as inject_glist does.
 G* netpoll_take_one(G* list, P* p);
+
+// ---------------------------------------------------------------------------
+// sysmon.cpp
+// ---------------------------------------------------------------------------
+
+void start_sysmon();
+// Wakes sysmon from its sleep (while every processor was idle, or early).
+void wake_sysmon() noexcept;
+// A goroutine that sysmon asked to yield (it ran 10 ms without passing through the
+// scheduler) does so at its next runtime call: channel operations, select, go().
+void preempt_slow();
+inline void maybe_preempt() {
+  if (sched().preempt_pending.load(std::memory_order_relaxed) != 0) [[unlikely]] preempt_slow();
+}
+// The processor switched goroutines: a pending request to yield is void.
+void clear_preempt(P* p) noexcept;
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

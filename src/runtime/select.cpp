@@ -307,6 +307,7 @@ void select() {
 }
 
 int select(std::span<SelectCase> cases) {
+  rt::maybe_preempt();
   if (cases.empty()) select();
   constexpr std::size_t kInline = 8;
   detail::CaseRef inline_refs[kInline];

@@ -1,6 +1,6 @@
 // The two ways a goroutine holds on to its OS thread: blocking() (Go's
-// entersyscall/exitsyscall: the processor is handed to another thread while the
-// goroutine blocks in the kernel, so GOMAXPROCS threads keep running goroutines)
+// entersyscall/exitsyscall: if the goroutine stays in the kernel, sysmon hands its
+// processor to another thread, so GOMAXPROCS threads keep running goroutines)
 // and lock_os_thread (the goroutine runs only on its thread, and the thread runs
 // nothing else; Go's lockOSThread, startlockedm and stoplockedm).
 #include "gocxx/errors.hpp"
@@ -12,17 +12,25 @@ namespace gocxx::rt {
 // blocking()
 // ---------------------------------------------------------------------------
 
-// Go's entersyscall/exitsyscall, simplified to an immediate hand-off of the P.
+// Go's entersyscall (1.26's design: no processor state of its own; the goroutine's
+// syscall_word is the only thing the returning goroutine and sysmon race on). The
+// P stays with the goroutine, detached from the M so that nothing the call does
+// through gocxx touches it; if the call lasts, sysmon takes it (retake_syscall).
+// The cost of a call that returns at once is a few stores and one CAS.
 bool enter_blocking() {
   G* self = current_g();
   if (self->kind != G::Kind::goroutine) return false;
   M* m = current_m();
   P* p = m->p;
   if (p == nullptr) return false;
-  self->status.store(GStatus::syscall, std::memory_order_relaxed);
+  std::uint64_t word = (++self->syscall_seq << 2) | kSyscallKeepsP;
+  self->syscall_p = p;
   self->wait_reason = "syscall";
+  self->status.store(GStatus::syscall, std::memory_order_relaxed);
+  p->syscall_g = self;
+  p->syscall_word = word;
+  self->syscall_word.store(word, std::memory_order_release);
   m->p = nullptr;
-  handoffp(p);
   return true;
 }
 
@@ -40,10 +48,29 @@ void after_exit_blocking(G* g, void* /*arg*/) {
 
 }  // namespace
 
+// Go's exitsyscall: take the P back unless sysmon took it; then any idle P; else
+// queue and let this M sleep.
 void exit_blocking() {
   Sched& s = sched();
   G* self = current_g();
   M* m = current_m();
+  std::uint64_t word = self->syscall_word.load(std::memory_order_relaxed);
+  P* kept = self->syscall_p;
+  self->syscall_p = nullptr;
+  if ((word & kSyscallStateMask) == kSyscallKeepsP &&
+      self->syscall_word.compare_exchange_strong(word, 0, std::memory_order_acquire,
+                                                 std::memory_order_relaxed)) [[likely]] {
+    self->status.store(GStatus::running, std::memory_order_relaxed);
+    if (m->p == nullptr) {  // the fast path: the same M, the same P
+      m->p = kept;
+      return;
+    }
+    // The call parked and resumed on another M, which has a P: the one the call
+    // started on is nobody's now.
+    handoffp(kept);
+    return;
+  }
+  self->syscall_word.store(0, std::memory_order_relaxed);
   if (m->p != nullptr) {  // the region parked and resumed on an M that has a P
     self->status.store(GStatus::running, std::memory_order_relaxed);
     return;
@@ -61,6 +88,22 @@ void exit_blocking() {
   // No processor free: queue ourselves and let this M sleep (its g0 loop stops it).
   // A locked goroutine is handed back to this very M by whoever dequeues it.
   switch_to(m, self, &m->g0, after_exit_blocking, nullptr);
+}
+
+// sysmon: the goroutine in blocking() on p has been there since sysmon's last look.
+// Takes the P (the CAS fails if the call returned or a later one began) and hands
+// it to another M. Returns whether it did.
+bool retake_syscall(P* p) {
+  G* g = p->syscall_g;
+  std::uint64_t word = p->syscall_word;
+  if (g == nullptr || (word & kSyscallStateMask) != kSyscallKeepsP) return false;
+  if (!g->syscall_word.compare_exchange_strong(word, (word & ~kSyscallStateMask) | kSyscallLostP,
+                                               std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+    return false;
+  }
+  handoffp(p);
+  return true;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,223 @@
+// sysmon (Go's runtime/proc.go sysmon and retake): a thread of its own, with no
+// P, that watches the processors.
+//
+// Every period (20 us, doubling after 50 periods with nothing to do up to 10 ms,
+// and never past the next timer due on a busy processor) it:
+//  1. takes the P of a goroutine that has been in blocking() since the previous
+//     look and hands it to another thread (unless the P has nothing queued and
+//     others are free to take new work, for up to 10 ms: a hand-off wakes a thread);
+//  2. asks a goroutine that has run for 10 ms without going through the scheduler
+//     to yield at its next runtime call, and moves what its processor has queued
+//     to the global queue, where idle processors find it. C++ code cannot be
+//     interrupted safely, so a loop that never calls into gocxx keeps its thread
+//     (docs/decisions.md, "cooperative preemption");
+//  3. runs the due timers of busy processors (a goroutine that computes, or calls
+//     a plain blocking function, would otherwise delay every timer on its heap);
+//  4. polls the network if nobody has for 10 ms.
+// When every processor is idle it sleeps until one starts (acquire_p wakes it).
+#include <pthread.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+
+#include "futex.hpp"
+#include "sched.hpp"
+
+namespace gocxx::rt {
+
+namespace {
+
+constexpr std::int64_t kMinDelayNs = 20'000;
+constexpr std::int64_t kMaxDelayNs = 10'000'000;
+constexpr int kIdleCyclesBeforeBackoff = 50;
+constexpr std::int64_t kForcePreemptNs = 10'000'000;  // Go's forcePreemptNS
+constexpr std::int64_t kSyscallKeepNs = 10'000'000;   // keep an idle P in a call this long
+constexpr std::int64_t kPollEveryNs = 10'000'000;
+// A busy processor's due timer is left to the processor itself for this long.
+constexpr std::int64_t kTimerGraceNs = 50'000;
+
+std::atomic<std::uint32_t> g_wake_word{0};
+
+// What sysmon saw of each P at its previous look.
+struct Seen {
+  std::uint64_t syscall_word = 0;
+  std::int64_t syscall_since = 0;
+  std::uint64_t schedtick = 0;
+  std::int64_t tick_since = 0;
+};
+Seen g_seen[kMaxProcs];
+
+// Moves what p has queued to the global queue (sysmon is a thief like any other).
+bool move_queue_to_global(P* p) {
+  G* head = nullptr;
+  G* tail = nullptr;
+  std::int64_t n = 0;
+  auto add = [&](G* g) {
+    g->sched_link = nullptr;
+    if (tail != nullptr) {
+      tail->sched_link = g;
+    } else {
+      head = g;
+    }
+    tail = g;
+    ++n;
+  };
+  while (G* g = p->runq.pop_head()) add(g);
+  if (G* g = runq_take_runnext(p)) add(g);
+  if (n == 0) return false;
+  Sched& s = sched();
+  {
+    LockGuard guard(s.lock);
+    global_put_batch_locked(s, head, tail, n);
+  }
+  wakep();
+  return true;
+}
+
+// One look at every processor. Returns whether it did anything, and lowers
+// *next_timer to the earliest timer due on a busy processor.
+bool look(std::int64_t now, std::int64_t* next_timer) {
+  Sched& s = sched();
+  bool acted = false;
+  int n = std::min(s.gomaxprocs.load(std::memory_order_relaxed),
+                   s.nallp.load(std::memory_order_acquire));
+  for (int i = 0; i < n; ++i) {
+    P* p = s.allp[i];
+    Seen& seen = g_seen[i];
+    if (p->status.load(std::memory_order_relaxed) != PStatus::running) {
+      seen.syscall_word = 0;
+      continue;
+    }
+    // 1. A goroutine in blocking() since the previous look.
+    G* g = p->syscall_g;
+    std::uint64_t word = p->syscall_word;
+    bool in_call = g != nullptr && (word & kSyscallStateMask) == kSyscallKeepsP &&
+                   g->syscall_word.load(std::memory_order_acquire) == word;
+    if (in_call) {
+      if (seen.syscall_word != word) {
+        seen.syscall_word = word;
+        seen.syscall_since = now;
+      } else {
+        bool queued = !p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr ||
+                      p->timers.min_when.load(std::memory_order_relaxed) != 0;
+        bool others_free = s.nmspinning.load() + s.npidle.load() > 0;
+        if ((queued || !others_free || now - seen.syscall_since >= kSyscallKeepNs) &&
+            retake_syscall(p)) {
+          seen.syscall_word = 0;
+          acted = true;
+          continue;
+        }
+      }
+    } else {
+      seen.syscall_word = 0;
+      // 2. The same goroutine for 10 ms.
+      std::uint64_t tick = p->schedtick;
+      if (tick != seen.schedtick) {
+        seen.schedtick = tick;
+        seen.tick_since = now;
+      } else if (now - seen.tick_since >= kForcePreemptNs) {
+        seen.tick_since = now;  // ask again in another 10 ms
+        if (!p->preempt.exchange(true)) s.preempt_pending.fetch_add(1);
+        move_queue_to_global(p);
+        acted = true;
+      }
+    }
+    // 3. Timers of a busy processor.
+    std::int64_t when = p->timers.min_when.load(std::memory_order_acquire);
+    if (when != 0) {
+      if (when + kTimerGraceNs <= now) {
+        run_timers(&p->timers, now);
+        acted = true;
+        when = p->timers.min_when.load(std::memory_order_acquire);
+      }
+      if (when != 0 && (*next_timer == 0 || when + kTimerGraceNs < *next_timer)) {
+        *next_timer = when + kTimerGraceNs;
+      }
+    }
+  }
+  // 4. The network.
+  if (netpoll_waiting() && !netpoll_blocked() && now - netpoll_last_ns() >= kPollEveryNs) {
+    if (G* list = netpoll(0)) {
+      inject_glist(list, nullptr);
+      acted = true;
+    }
+  }
+  return acted;
+}
+
+void sleep_ns_on_word(std::int64_t ns) {
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  futex_wait(&g_wake_word, 0, &ts);
+  g_wake_word.store(0, std::memory_order_relaxed);
+}
+
+bool everything_idle() {
+  Sched& s = sched();
+  return s.npidle.load(std::memory_order_seq_cst) == s.gomaxprocs.load(std::memory_order_seq_cst);
+}
+
+void* sysmon_main(void* /*arg*/) {
+  Sched& s = sched();
+  std::int64_t delay = kMinDelayNs;
+  int idle_cycles = 0;
+  for (;;) {
+    if (everything_idle()) {
+      s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
+      while (everything_idle()) {
+        futex_wait(&g_wake_word, 0, nullptr);
+        g_wake_word.store(0, std::memory_order_relaxed);
+      }
+      s.sysmon_sleeping.store(false, std::memory_order_relaxed);
+      delay = kMinDelayNs;
+      idle_cycles = 0;
+    }
+    std::int64_t now = nanotime();
+    std::int64_t next_timer = 0;
+    if (look(now, &next_timer)) {
+      idle_cycles = 0;
+      delay = kMinDelayNs;
+    } else if (++idle_cycles > kIdleCyclesBeforeBackoff) {
+      delay = std::min(delay * 2, kMaxDelayNs);
+    }
+    std::int64_t sleep = delay;
+    if (next_timer != 0) sleep = std::clamp(next_timer - nanotime(), kMinDelayNs, delay);
+    sleep_ns_on_word(sleep);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void start_sysmon() {
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int err = pthread_create(&t, &attr, sysmon_main, nullptr);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    std::fprintf(stderr, "runtime: failed to create new OS thread (errno=%d)\n", err);
+    fatal("newosproc");
+  }
+}
+
+void wake_sysmon() noexcept {
+  if (g_wake_word.exchange(1, std::memory_order_release) == 0) futex_wake(&g_wake_word, 1);
+}
+
+void clear_preempt(P* p) noexcept {
+  if (p->preempt.exchange(false)) sched().preempt_pending.fetch_sub(1);
+}
+
+void preempt_slow() {
+  M* m = current_m();
+  if (m == nullptr || m->p == nullptr) return;
+  if (m->curg->kind != G::Kind::goroutine) return;
+  P* p = m->p;
+  if (!p->preempt.load(std::memory_order_relaxed)) return;
+  clear_preempt(p);
+  gosched_impl();
+}
+
+}  // namespace gocxx::rt
