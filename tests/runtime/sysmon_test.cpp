@@ -1,5 +1,6 @@
 // sysmon: processors taken back from long blocking() calls, cooperative
 // preemption of goroutines that run for 10 ms, timers of busy processors.
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -28,22 +29,30 @@ void compute_for(std::chrono::nanoseconds d) {
   }
 }
 
-// While one goroutine sits 2 s in blocking(), 1,000 others on the only
+// While one goroutine sits (at least 2 s) in blocking(), 1,000 others on the only
 // processor all run to completion: sysmon handed the processor to another thread.
+// The blocking call ends only when they are done (or after a minute).
 TEST(Sysmon, ABlockingCallDoesNotHoldTheOnlyProcessor) {
   run_with_procs(1, [] {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
     std::atomic<bool> blocker_back{false};
     std::atomic<int> finished_while_blocked{0};
+    auto start = time::now();
     auto started = make_chan<>();
-    sync::WaitGroup wg;
-    wg.go([&] {
+    sync::WaitGroup blocker;
+    blocker.go([&] {
       started.close();
-      blocking([] { usleep(2'000'000); });
+      blocking([&] {
+        pollfd pfd{fds[0], POLLIN, 0};
+        (void)!poll(&pfd, 1, 60'000);
+      });
       blocker_back = true;
     });
     started.recv();
+    sync::WaitGroup workers;
     for (int i = 0; i < 1000; i++) {
-      wg.go([&] {
+      workers.go([&] {
         auto c = make_chan<int>(1);
         for (int k = 0; k < 10; k++) {
           c.send(k);
@@ -53,8 +62,14 @@ TEST(Sysmon, ABlockingCallDoesNotHoldTheOnlyProcessor) {
         if (!blocker_back.load()) finished_while_blocked++;
       });
     }
-    wg.wait();
+    workers.wait();
+    time::sleep(time::sub(time::add(start, 2s), time::now()));
+    (void)!write(fds[1], "x", 1);
+    blocker.wait();
+    EXPECT_GE(time::since(start), 2s);
     EXPECT_EQ(finished_while_blocked.load(), 1000);
+    close(fds[0]);
+    close(fds[1]);
   });
 }
 
