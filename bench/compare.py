@@ -61,11 +61,15 @@ BENCHMARKS = {
     "B8": ("b8_timers", [("B8_timers_wall", "ms"), ("B8_timers_cpu", "s")]),
     "B9": ("b9_context", [("B9_context_cancel", "us")]),
     "B11": ("b11_pool", [("B11_pool_total", "ms"), ("B11_pool_created", "buffers")]),
+    "B12": ("b12_echo", [("B12_echo_P2", "ns"), ("B12_echo_p99_P2", "us")]),
+    "B13": ("b13_blocking", [("B13_blocking_call_P1", "ns")]),
 }
 
-# Boost.Fiber has no select, no context and no object pool, so there are no
-# Boost.Fiber B5, B9 and B11 programs.
-NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9"), ("fiber", "B11")}
+# Boost.Fiber has no select, no context, no object pool, no network poller and no
+# blocking-call hand-off, so there are no Boost.Fiber B5, B9, B11, B12 and B13
+# programs.
+NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9"), ("fiber", "B11"), ("fiber", "B12"),
+                   ("fiber", "B13")}
 
 RESULT_RE = re.compile(r"^RESULT name=(\S+) value=(\S+) unit=(\S+)\s*$")
 
