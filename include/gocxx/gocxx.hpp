@@ -9,6 +9,7 @@
 #include "net.hpp"            // IWYU pragma: export
 #include "runtime.hpp"        // IWYU pragma: export
 #include "select.hpp"         // IWYU pragma: export
+#include "signal.hpp"         // IWYU pragma: export
 #include "sync.hpp"           // IWYU pragma: export
 #include "time.hpp"           // IWYU pragma: export
 #include "xsync.hpp"          // IWYU pragma: export

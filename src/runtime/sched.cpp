@@ -460,7 +460,8 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
     if (P* p = m->p) {
       p->schedtick = p->schedtick + 1;
       // A request to yield is for the goroutine that was running then.
-      if (p->preempt.load(std::memory_order_relaxed)) [[unlikely]] clear_preempt(p);
+      if (p->preempt.load(std::memory_order_relaxed)) [[unlikely]]
+        clear_preempt(p);
     }
   }
   save_eh(m, from);

@@ -319,7 +319,8 @@ void wake_sysmon() noexcept;
 // scheduler) does so at its next runtime call: channel operations, select, go().
 void preempt_slow();
 inline void maybe_preempt() {
-  if (sched().preempt_pending.load(std::memory_order_relaxed) != 0) [[unlikely]] preempt_slow();
+  if (sched().preempt_pending.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    preempt_slow();
 }
 // The processor switched goroutines: a pending request to yield is void.
 void clear_preempt(P* p) noexcept;
