@@ -22,12 +22,17 @@ int num_cpu_impl() noexcept {
   return 1;
 }
 
-int default_gomaxprocs() noexcept {
+int env_gomaxprocs() noexcept {
   if (const char* env = std::getenv("GOMAXPROCS"); env != nullptr) {
     int n = std::atoi(env);
     if (n > 0) return std::min(n, kMaxProcs);
   }
-  return std::min(num_cpu_impl(), kMaxProcs);
+  return 0;
+}
+
+int default_gomaxprocs() noexcept {
+  if (int n = env_gomaxprocs()) return n;
+  return cpu_default_gomaxprocs();
 }
 }  // namespace gocxx::rt
 
@@ -85,6 +90,8 @@ namespace gocxx::runtime {
 int gomaxprocs(int n) {
   rt::ensure_started();
   if (n <= 0) return rt::sched().gomaxprocs.load();
+  // Set by the program: the periodic update from the CPU limit stops (Go 1.25).
+  rt::sched().gomaxprocs_custom.store(true, std::memory_order_relaxed);
   return rt::set_gomaxprocs(n);
 }
 

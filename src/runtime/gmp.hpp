@@ -264,6 +264,9 @@ struct Sched {
   // Processors sysmon has asked to yield (a hint for maybe_preempt's fast path).
   std::atomic<int> preempt_pending{0};
   std::atomic<bool> sysmon_sleeping{false};  // sysmon waits for the runtime to wake up
+  // GOMAXPROCS came from $GOMAXPROCS or runtime::gomaxprocs(n): sysmon no longer
+  // follows the CPU limit.
+  std::atomic<bool> gomaxprocs_custom{false};
 };
 
 // All scheduler state: constant-initialised, never destroyed (goroutines may still be

@@ -615,6 +615,7 @@ void ensure_started() noexcept {
     install_crash_handlers();
     {
       LockGuard guard(s.lock);
+      if (env_gomaxprocs() != 0) s.gomaxprocs_custom.store(true, std::memory_order_relaxed);
       set_gomaxprocs_locked(s, default_gomaxprocs());
     }
     start_sysmon();
@@ -623,13 +624,15 @@ void ensure_started() noexcept {
   (void)started;
 }
 
-int set_gomaxprocs(int n) {
+int set_gomaxprocs(int n, bool only_if_default) {
   ensure_started();
   Sched& s = sched();
   int old;
   {
     LockGuard guard(s.lock);
     old = s.gomaxprocs.load();
+    // The program's own setting wins over sysmon's update, whichever comes first.
+    if (only_if_default && s.gomaxprocs_custom.load(std::memory_order_relaxed)) return old;
     if (n > kMaxProcs) n = kMaxProcs;
     set_gomaxprocs_locked(s, n);
   }

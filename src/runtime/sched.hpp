@@ -17,6 +17,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "clock.hpp"
 #include "gmp.hpp"
@@ -77,16 +80,35 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc);
 void gosched_impl();
 [[noreturn]] void goexit_impl();
 
-// GOMAXPROCS: sets it (n > 0) and returns the previous value.
-int set_gomaxprocs(int n);
+// GOMAXPROCS: sets it (n > 0) and returns the previous value. only_if_default:
+// unless the program has set it (sysmon following the CPU limit).
+int set_gomaxprocs(int n, bool only_if_default = false);
 
 // ---------------------------------------------------------------------------
 // api.cpp
 // ---------------------------------------------------------------------------
 
 int num_cpu_impl() noexcept;
-// $GOMAXPROCS, else the number of usable CPUs.
+// $GOMAXPROCS (0 if unset or invalid).
+int env_gomaxprocs() noexcept;
+// $GOMAXPROCS, else cpu_default_gomaxprocs().
 int default_gomaxprocs() noexcept;
+
+// ---------------------------------------------------------------------------
+// cgroup.cpp: GOMAXPROCS's default (Go 1.25)
+// ---------------------------------------------------------------------------
+
+// The CPU limit of the cgroups in proc_cgroup (the text of /proc/self/cgroup),
+// mounted as mountinfo (/proc/self/mountinfo) says, reading the limit files under
+// fs_root (empty: the real file system): the smallest quota/period over the
+// cgroup and its ancestors, v1 or v2. None if there is no limit or nothing could
+// be read.
+std::optional<double> cgroup_cpu_limit(std::string_view proc_cgroup, std::string_view mountinfo,
+                                       const std::string& fs_root);
+// ncpu, lowered to the limit rounded up, but not below 2 when a limit applies.
+int gomaxprocs_for(int ncpu, std::optional<double> limit) noexcept;
+// gomaxprocs_for(the affinity mask's CPUs, this process's cgroup limit).
+int cpu_default_gomaxprocs() noexcept;
 
 // ---------------------------------------------------------------------------
 // runq.cpp: the global queue and the idle-P list (sched().lock held where the

@@ -13,7 +13,9 @@
 //     (docs/decisions.md, "cooperative preemption");
 //  3. runs the due timers of busy processors (a goroutine that computes, or calls
 //     a plain blocking function, would otherwise delay every timer on its heap);
-//  4. polls the network if nobody has for 10 ms.
+//  4. polls the network if nobody has for 10 ms;
+//  5. every second, follows a changed CPU limit (affinity mask, cgroup quota)
+//     with GOMAXPROCS, unless the program set GOMAXPROCS itself.
 // When every processor is idle it sleeps until one starts (acquire_p wakes it).
 #include <pthread.h>
 
@@ -36,6 +38,7 @@ constexpr std::int64_t kSyscallKeepNs = 10'000'000;   // keep an idle P in a cal
 constexpr std::int64_t kPollEveryNs = 10'000'000;
 // A busy processor's due timer is left to the processor itself for this long.
 constexpr std::int64_t kTimerGraceNs = 50'000;
+constexpr std::int64_t kProcsCheckNs = 1'000'000'000;  // re-read the CPU limit every second
 
 std::atomic<std::uint32_t> g_wake_word{0};
 
@@ -146,6 +149,16 @@ bool look(std::int64_t now, std::int64_t* next_timer) {
   return acted;
 }
 
+// GOMAXPROCS follows the CPU limit (affinity, cgroup quota) while the program
+// has not set it (Go 1.25's updateMaxProcsG).
+void follow_cpu_limit() {
+  Sched& s = sched();
+  if (s.gomaxprocs_custom.load(std::memory_order_relaxed)) return;
+  int n = cpu_default_gomaxprocs();
+  if (n != s.gomaxprocs.load(std::memory_order_relaxed))
+    set_gomaxprocs(n, /*only_if_default=*/true);
+}
+
 void sleep_ns_on_word(std::int64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   futex_wait(&g_wake_word, 0, &ts);
@@ -161,6 +174,7 @@ void* sysmon_main(void* /*arg*/) {
   Sched& s = sched();
   std::int64_t delay = kMinDelayNs;
   int idle_cycles = 0;
+  std::int64_t last_procs_check = nanotime();
   for (;;) {
     if (everything_idle()) {
       s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
@@ -173,6 +187,10 @@ void* sysmon_main(void* /*arg*/) {
       idle_cycles = 0;
     }
     std::int64_t now = nanotime();
+    if (now - last_procs_check >= kProcsCheckNs) {
+      last_procs_check = now;
+      follow_cpu_limit();
+    }
     std::int64_t next_timer = 0;
     if (look(now, &next_timer)) {
       idle_cycles = 0;
