@@ -81,6 +81,32 @@ void take_handed_p(M* m) {
   if (p != nullptr) acquire_p(m, p);
 }
 
+namespace {
+
+std::atomic<std::int64_t> g_idle_thread_keep_ns{60'000'000'000};
+
+// An idle M that nobody needed for g_idle_thread_keep_ns takes itself off the idle
+// list and ends its thread. False if startm took it off first (a P is on its way).
+bool retire_idle_m(M* m) {
+  Sched& s = sched();
+  LockGuard guard(s.lock);
+  for (M** link = &s.midle; *link != nullptr; link = &(*link)->idle_link) {
+    if (*link == m) {
+      *link = m->idle_link;
+      --s.nmidle;
+      m->exit_thread = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void set_idle_thread_keep_ns(std::int64_t ns) noexcept {
+  g_idle_thread_keep_ns.store(ns, std::memory_order_relaxed);
+}
+
 void stopm(M* m, bool add_to_idle) {
   Sched& s = sched();
   if (add_to_idle) {
@@ -89,6 +115,7 @@ void stopm(M* m, bool add_to_idle) {
     s.midle = m;
     ++s.nmidle;
   }
+  std::int64_t since = add_to_idle ? nanotime() : 0;
   for (;;) {
     MPark v = m->park.load(std::memory_order_acquire);
     if (v == MPark::handed_p) break;
@@ -96,7 +123,20 @@ void stopm(M* m, bool add_to_idle) {
       m->park.compare_exchange(v, MPark::asleep);
       continue;
     }
-    m->park.wait(MPark::asleep);
+    if (!add_to_idle) {
+      m->park.wait(MPark::asleep);
+      continue;
+    }
+    // Idle threads are kept for reuse, but not for ever.
+    std::int64_t keep = g_idle_thread_keep_ns.load(std::memory_order_relaxed);
+    std::int64_t left = since + keep - nanotime();
+    if (left <= 0) {
+      if (retire_idle_m(m)) return;
+      since = nanotime();  // taken off by startm: the P arrives shortly
+      continue;
+    }
+    timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+    m->park.wait(MPark::asleep, &ts);
   }
   take_handed_p(m);
 }
@@ -312,13 +352,15 @@ void idle(M* m) {
   }
 }
 
-// Blocks until it can return a runnable G; the calling M then holds a P.
+// Blocks until it can return a runnable G; the calling M then holds a P. Returns
+// nullptr, with no P, when the M has been idle so long that its thread ends.
 G* find_runnable(M* m) {
   Sched& s = sched();
   for (;;) {
     P* p = m->p;
     if (p == nullptr) {
       idle(m);
+      if (m->exit_thread) return nullptr;  // an idle thread nobody needed
       continue;
     }
     if (p->timers.min_when.load(std::memory_order_acquire) != 0) {
@@ -374,6 +416,7 @@ G* find_runnable(M* m) {
       }
     }
     idle(m);
+    if (m->exit_thread) return nullptr;
   }
 }
 
@@ -515,6 +558,7 @@ void schedule_loop(M* m) {
     G* g = std::exchange(m->start_locked, nullptr);
     if (g == nullptr) {
       g = find_runnable(m);
+      if (g == nullptr) return;  // the thread ends (no P, on no list)
       if (m->spinning) reset_spinning(m);
     }
     if (g->locked_m != nullptr) {
@@ -560,7 +604,7 @@ void* m_main(void* arg) {
   m->nextp = nullptr;
   acquire_p(m, p);
   schedule_loop(m);
-  // The thread ends with the goroutine that was locked to it.
+  // The thread ends with the goroutine that was locked to it, or after idling.
   remove_signal_stack(m->signal_stack);
   tls_m = nullptr;
   delete m;

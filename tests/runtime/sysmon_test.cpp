@@ -6,12 +6,15 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "gocxx/gocxx.hpp"
 #include "runtime/sanitizers.hpp"
+#include "runtime/sched.hpp"
 #include "test_util.hpp"
 
 namespace gocxx {
@@ -147,6 +150,49 @@ TEST(Sysmon, TimersOfAProcessorBlockedInAPlainSystemCallFireOnTime) {
     close(fds[0]);
     close(fds[1]);
   });
+}
+
+int thread_count() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// Threads in blocking() are not counted against GOMAXPROCS: each long call gets its
+// processor taken and a new thread runs the rest. Idle threads are kept for reuse,
+// and end once nobody has needed them for a while (60 s; 200 ms here).
+TEST(Threads, BlockedThreadsAreNotCountedAndIdleOnesEnd) {
+  GOCXX_IN_FRESH_PROCESS(run([] {
+    rt::set_idle_thread_keep_ns(200'000'000);
+    runtime::gomaxprocs(1);
+    int before = thread_count();
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    sync::WaitGroup wg;
+    std::atomic<int> inside{0};
+    for (int i = 0; i < 8; i++) {
+      wg.go([&] {
+        blocking([&] {
+          inside++;
+          pollfd pfd{fds[0], POLLIN, 0};
+          (void)!poll(&pfd, 1, 60'000);
+        });
+      });
+    }
+    // All 8 are in their calls at once although GOMAXPROCS is 1.
+    EXPECT_TRUE(testing::eventually([&] { return inside.load() == 8; }));
+    int busy = thread_count();
+    EXPECT_GE(busy, before + 7);
+    (void)!write(fds[1], "x", 1);  // readable for everyone (nobody reads it)
+    wg.wait();
+    EXPECT_TRUE(testing::eventually([&] { return thread_count() <= before + 1; }, 20s))
+        << thread_count() << " threads, " << before << " before";
+    close(fds[0]);
+    close(fds[1]);
+  }));
 }
 
 }  // namespace
