@@ -21,13 +21,7 @@ const (
 	message    = 64
 )
 
-func main() {
-	runtime.GOMAXPROCS(2)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+func serve(ln net.Listener) {
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -48,7 +42,9 @@ func main() {
 			}(c)
 		}
 	}()
-	addr := ln.Addr().String()
+}
+
+func load(addr string) (time.Duration, []float64) {
 	perClient := make([][]float64, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -83,13 +79,40 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	ln.Close()
 	var all []float64
 	for _, v := range perClient {
 		all = append(all, v...)
 	}
 	sort.Float64s(all)
-	p99 := all[len(all)*99/100]
-	fmt.Printf("RESULT name=B12_echo_P2 value=%.3f unit=ns\n", float64(elapsed.Nanoseconds())/(clients*roundTrips))
-	fmt.Printf("RESULT name=B12_echo_p99_P2 value=%.3f unit=us\n", p99)
+	return elapsed, all
+}
+
+func report(prefix string, elapsed time.Duration, lat []float64) {
+	fmt.Printf("RESULT name=%s_P2 value=%.3f unit=ns\n", prefix, float64(elapsed.Nanoseconds())/(clients*roundTrips))
+	fmt.Printf("RESULT name=%s_p99_P2 value=%.3f unit=us\n", prefix, lat[len(lat)*99/100])
+}
+
+// With no arguments: server and clients in this process. "serve": print
+// "LISTEN <addr>" and serve until killed. "client <addr>": load that server
+// (bench/cross_echo.py pairs each client with each server).
+func main() {
+	runtime.GOMAXPROCS(2)
+	if len(os.Args) > 2 && os.Args[1] == "client" {
+		elapsed, lat := load(os.Args[2])
+		report("B12x_echo", elapsed, lat)
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	serve(ln)
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		fmt.Printf("LISTEN %s\n", ln.Addr().String())
+		select {}
+	}
+	elapsed, lat := load(ln.Addr().String())
+	ln.Close()
+	report("B12_echo", elapsed, lat)
 }
