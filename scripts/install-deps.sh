@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and is missing.
 #   scripts/install-deps.sh           compilers, CMake, Ninja, GoogleTest, libdw
-#   scripts/install-deps.sh --bench   also Go and Boost.Fiber for bench/compare.py
+#   scripts/install-deps.sh --bench   also Go, Boost.Fiber and liburing for bench/
 set -euo pipefail
 
 packages=(cmake ninja-build g++ clang clang-format pkg-config libgtest-dev libgmock-dev
           libbenchmark-dev libdw-dev python3)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(golang-go libboost-fiber-dev libboost-context-dev)
+  packages+=(golang-go libboost-fiber-dev libboost-context-dev liburing-dev)
 fi
 
 missing=()

@@ -437,6 +437,13 @@ TEST(Net, AddressAndNetworkErrorsUseGoTexts) {
               "listen tcp4: address ::1: no suitable address found");
     EXPECT_EQ(net::dial("tcp", "a:b:c").second.message(),
               "dial tcp: address a:b:c: too many colons in address");
+    net::Listener taken = listen_local();
+    auto [again, in_use] = net::listen("tcp", taken.addr().to_string());
+    EXPECT_FALSE(again);
+    EXPECT_EQ(in_use.message(),
+              "listen tcp " + taken.addr().to_string() + ": bind: address already in use");
+    EXPECT_EQ(net::errno_of(in_use), EADDRINUSE);
+    taken.close();
     net::Conn nil;
     char buf[1];
     EXPECT_EQ(nil.read(std::span<char>(buf)).err.message(), "invalid argument");
