@@ -361,10 +361,7 @@ void poll_set_deadline(PollDesc* pd, PollMode mode, bool has_deadline, std::int6
 }
 
 void inject_glist(G* list, P* p) {
-  Sched& s = sched();
-  G* head = nullptr;
-  G* tail = nullptr;
-  std::int64_t n = 0;
+  GBatch global;
   bool queued = false;
   while (list != nullptr) {
     G* g = list;
@@ -380,20 +377,11 @@ void inject_glist(G* list, P* p) {
     queued = true;
     if (p != nullptr) {
       runq_put(p, g, false);
-      continue;
-    }
-    if (tail != nullptr) {
-      tail->sched_link = g;
     } else {
-      head = g;
+      global.push(g);
     }
-    tail = g;
-    ++n;
   }
-  if (n > 0) {
-    LockGuard guard(s.lock);
-    global_put_batch_locked(s, head, tail, n);
-  }
+  global_put_batch(global);
   if (queued) wakep();
 }
 

@@ -75,6 +75,14 @@ void global_put_batch_locked(Sched& s, G* head, G* tail, std::int64_t n) noexcep
   s.runq_size.fetch_add(n, std::memory_order_relaxed);
 }
 
+bool global_put_batch(const GBatch& b) noexcept {
+  if (b.n == 0) return false;
+  Sched& s = sched();
+  LockGuard guard(s.lock);
+  global_put_batch_locked(s, b.head, b.tail, b.n);
+  return true;
+}
+
 G* global_get_locked(Sched& s, P* p, M* m, std::int64_t max) noexcept {
   s.lock.assert_held();
   std::int64_t size = s.runq_size.load(std::memory_order_relaxed);

@@ -267,27 +267,11 @@ void retire_p(M* m) {
   Sched& s = sched();
   P* p = m->p;
   m->p = nullptr;
-  G* head = nullptr;
-  G* tail = nullptr;
-  std::int64_t n = 0;
-  auto add = [&](G* g) {
-    g->sched_link = nullptr;
-    if (tail != nullptr) {
-      tail->sched_link = g;
-    } else {
-      head = g;
-    }
-    tail = g;
-    ++n;
-  };
-  if (G* g = runq_take_runnext(p)) add(g);
-  while (G* g = runq_take_head(p)) add(g);
+  GBatch queued;
+  if (G* g = runq_take_runnext(p)) queued.push(g);
+  while (G* g = runq_take_head(p)) queued.push(g);
   stack_cache_flush(&p->stacks);
-  {
-    LockGuard guard(s.lock);
-    if (n > 0) global_put_batch_locked(s, head, tail, n);
-  }
-  if (n > 0) wakep();  // the remaining processors may all be idle
+  if (global_put_batch(queued)) wakep();  // the remaining processors may all be idle
   LockGuard guard(s.lock);
   {
     LockGuard gl(s.gfree_lock);
@@ -793,10 +777,7 @@ void ready(G* g) {
 
 void ready_list(G* head) {
   // Goroutines go to the global queue in one batch; threads are woken one by one.
-  Sched& s = sched();
-  G* ghead = nullptr;
-  G* gtail = nullptr;
-  std::int64_t n = 0;
+  GBatch batch;
   while (head != nullptr) {
     G* g = head;
     head = head->sched_link;
@@ -804,29 +785,19 @@ void ready_list(G* head) {
       thread_unpark(g);
       continue;
     }
-    g->sched_link = nullptr;
-    if (gtail != nullptr) {
-      gtail->sched_link = g;
-    } else {
-      ghead = g;
-    }
-    gtail = g;
-    ++n;
+    batch.push(g);
   }
-  if (n == 0) return;
-  if (n == 1) {
-    ready(ghead);
+  if (batch.n == 0) return;
+  if (batch.n == 1) {
+    ready(batch.head);
     return;
   }
-  for (G* g = ghead; g != nullptr; g = g->sched_link) {
+  for (G* g = batch.head; g != nullptr; g = g->sched_link) {
     if (g->status.exchange(GStatus::runnable, std::memory_order_relaxed) != GStatus::waiting) {
       fatal("runtime: bad goroutine status in ready");
     }
   }
-  {
-    LockGuard guard(s.lock);
-    global_put_batch_locked(s, ghead, gtail, n);
-  }
+  global_put_batch(batch);
   // Wake as many idle processors as there is work for; each spinner wakes the next.
   wakep();
 }

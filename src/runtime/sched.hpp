@@ -119,6 +119,25 @@ int cpu_default_gomaxprocs() noexcept;
 // name says _locked), stealing.
 // ---------------------------------------------------------------------------
 
+// Runnable Gs linked through sched_link in the order pushed, for the global queue.
+struct GBatch {
+  G* head = nullptr;
+  G* tail = nullptr;
+  std::int64_t n = 0;
+  void push(G* g) noexcept {
+    g->sched_link = nullptr;
+    if (tail != nullptr) {
+      tail->sched_link = g;
+    } else {
+      head = g;
+    }
+    tail = g;
+    ++n;
+  }
+};
+// Appends the batch to the global queue (takes the lock); false if it was empty.
+bool global_put_batch(const GBatch& b) noexcept GOCXX_EXCLUDES(sched().lock);
+
 void global_put_locked(Sched& s, G* g) noexcept GOCXX_REQUIRES(s.lock);
 void global_put_batch_locked(Sched& s, G* head, G* tail, std::int64_t n) noexcept
     GOCXX_REQUIRES(s.lock);

@@ -53,27 +53,10 @@ Seen g_seen[kMaxProcs];
 
 // Moves what p has queued to the global queue (sysmon is a thief like any other).
 bool move_queue_to_global(P* p) {
-  G* head = nullptr;
-  G* tail = nullptr;
-  std::int64_t n = 0;
-  auto add = [&](G* g) {
-    g->sched_link = nullptr;
-    if (tail != nullptr) {
-      tail->sched_link = g;
-    } else {
-      head = g;
-    }
-    tail = g;
-    ++n;
-  };
-  while (G* g = p->runq.pop_head()) add(g);
-  if (G* g = runq_take_runnext(p)) add(g);
-  if (n == 0) return false;
-  Sched& s = sched();
-  {
-    LockGuard guard(s.lock);
-    global_put_batch_locked(s, head, tail, n);
-  }
+  GBatch queued;
+  while (G* g = p->runq.pop_head()) queued.push(g);
+  if (G* g = runq_take_runnext(p)) queued.push(g);
+  if (!global_put_batch(queued)) return false;
   wakep();
   return true;
 }
