@@ -66,8 +66,9 @@ bool move_queue_to_global(P* p) {
 bool look(std::int64_t now, std::int64_t* next_timer) {
   Sched& s = sched();
   bool acted = false;
-  int n = std::min(s.gomaxprocs.load(std::memory_order_relaxed),
-                   s.nallp.load(std::memory_order_acquire));
+  // Every P ever made: one beyond GOMAXPROCS still runs until its M's next
+  // scheduling point (where it retires), and its goroutine may be in a call.
+  int n = s.nallp.load(std::memory_order_acquire);
   for (int i = 0; i < n; ++i) {
     P* p = s.allp[i];
     Seen& seen = g_seen[i];
