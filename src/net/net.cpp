@@ -630,7 +630,7 @@ struct DialState {
 // One connect attempt. deadline_ns: 0 for none.
 std::pair<Conn, Error> connect_one(Family fam, const std::string& net, const SockAddr& sa,
                                    std::int64_t deadline, DialState* state) {
-  const std::string shown = fam == Family::unix_stream ? std::string() : sockaddr_text(sa);
+  const std::string shown = sockaddr_text(sa);
   auto fail = [&](Error cause) {
     return std::pair<Conn, Error>{Conn(),
                                   detail::op_error("dial", net, "", shown, std::move(cause))};
@@ -729,10 +729,6 @@ std::pair<Conn, Error> dial_impl(std::string_view network, std::string_view addr
         errors::is(first.second, context::canceled)) {
       break;
     }
-  }
-  if (fam == Family::unix_stream && first.second) {
-    // Go names the path, not a printed socket address.
-    return {Conn(), first.second};
   }
   return first;
 }

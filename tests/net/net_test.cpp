@@ -147,6 +147,8 @@ TEST(Net, EchoOverUnixSocketsAndTheFileGoesWithTheListener) {
     c.close();
     ln.close();
     EXPECT_NE(access(path.c_str(), F_OK), 0);  // removed with the listener
+    auto [gone, err3] = net::dial("unix", path);
+    EXPECT_EQ(err3.message(), "dial unix " + path + ": connect: no such file or directory");
   });
 }
 
