@@ -51,6 +51,11 @@ struct Seen {
 };
 Seen g_seen[kMaxProcs];
 
+// when + kTimerGraceNs, saturating: a timer due "never" is INT64_MAX.
+std::int64_t after_grace(std::int64_t when) {
+  return when > INT64_MAX - kTimerGraceNs ? INT64_MAX : when + kTimerGraceNs;
+}
+
 // Moves what p has queued to the global queue (sysmon is a thief like any other).
 bool move_queue_to_global(P* p) {
   GBatch queued;
@@ -113,13 +118,13 @@ bool look(std::int64_t now, std::int64_t* next_timer) {
     // 3. Timers of a busy processor.
     std::int64_t when = p->timers.min_when.load(std::memory_order_acquire);
     if (when != 0) {
-      if (when + kTimerGraceNs <= now) {
+      if (after_grace(when) <= now) {
         run_timers(&p->timers, now);
         acted = true;
         when = p->timers.min_when.load(std::memory_order_acquire);
       }
-      if (when != 0 && (*next_timer == 0 || when + kTimerGraceNs < *next_timer)) {
-        *next_timer = when + kTimerGraceNs;
+      if (when != 0 && (*next_timer == 0 || after_grace(when) < *next_timer)) {
+        *next_timer = after_grace(when);
       }
     }
   }
