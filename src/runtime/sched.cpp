@@ -70,8 +70,6 @@ void acquire_p(M* m, P* p) noexcept {
   m->p = p;
   p->m = m;
   p->status.store(PStatus::running, std::memory_order_relaxed);
-  // A processor starts working: sysmon watches again.
-  if (sched().sysmon_sleeping.load(std::memory_order_seq_cst)) wake_sysmon();
 }
 
 void take_handed_p(M* m) {

@@ -18,9 +18,10 @@ namespace gocxx::rt {
 // through gocxx touches it; if the call lasts, sysmon takes it (retake_syscall).
 // The cost of a call that returns at once is a few stores and one CAS.
 bool enter_blocking() {
-  G* self = current_g();
+  M* m = current_m();  // one thread-local read: the G is m->curg
+  if (m == nullptr) return false;
+  G* self = m->curg;
   if (self->kind != G::Kind::goroutine) return false;
-  M* m = current_m();
   P* p = m->p;
   if (p == nullptr) return false;
   std::uint64_t word = (++self->syscall_seq << 2) | kSyscallKeepsP;
@@ -31,6 +32,8 @@ bool enter_blocking() {
   p->syscall_word = word;
   self->syscall_word.store(word, std::memory_order_release);
   m->p = nullptr;
+  // sysmon may be asleep because every processor was idle a moment ago.
+  if (sched().sysmon_sleeping.load(std::memory_order_relaxed)) [[unlikely]] wake_sysmon();
   return true;
 }
 
@@ -52,8 +55,8 @@ void after_exit_blocking(G* g, void* /*arg*/) {
 // queue and let this M sleep.
 void exit_blocking() {
   Sched& s = sched();
-  G* self = current_g();
-  M* m = current_m();
+  M* m = current_m();  // enter_blocking returned true: a goroutine on an M
+  G* self = m->curg;
   std::uint64_t word = self->syscall_word.load(std::memory_order_relaxed);
   P* kept = self->syscall_p;
   self->syscall_p = nullptr;

@@ -7,16 +7,18 @@
 //     look and hands it to another thread (unless the P has nothing queued and
 //     others are free to take new work, for up to 10 ms: a hand-off wakes a thread);
 //  2. asks a goroutine that has run for 10 ms without going through the scheduler
-//     to yield at its next runtime call, and moves what its processor has queued
-//     to the global queue, where idle processors find it. C++ code cannot be
+//     to yield at its next runtime call, and, if its processor has goroutines
+//     queued, wakes an idle processor to steal them. C++ code cannot be
 //     interrupted safely, so a loop that never calls into gocxx keeps its thread
 //     (docs/decisions.md, "cooperative preemption");
-//  3. runs the due timers of busy processors (a goroutine that computes, or calls
-//     a plain blocking function, would otherwise delay every timer on its heap);
+//  3. runs the timers of busy processors that are 1 ms overdue (a goroutine that
+//     computes, or calls a plain blocking function, would otherwise delay every
+//     timer on its heap);
 //  4. polls the network if nobody has for 10 ms;
 //  5. every second, follows a changed CPU limit (affinity mask, cgroup quota)
 //     with GOMAXPROCS, unless the program set GOMAXPROCS itself.
-// When every processor is idle it sleeps until one starts (acquire_p wakes it).
+// When every processor is idle it sleeps 10 ms at a time, and a goroutine entering
+// blocking() wakes it.
 #include <pthread.h>
 
 #include <algorithm>
@@ -37,7 +39,7 @@ constexpr std::int64_t kForcePreemptNs = 10'000'000;  // Go's forcePreemptNS
 constexpr std::int64_t kSyscallKeepNs = 10'000'000;   // keep an idle P in a call this long
 constexpr std::int64_t kPollEveryNs = 10'000'000;
 // A busy processor's due timer is left to the processor itself for this long.
-constexpr std::int64_t kTimerGraceNs = 50'000;
+constexpr std::int64_t kTimerGraceNs = 1'000'000;
 constexpr std::int64_t kProcsCheckNs = 1'000'000'000;  // re-read the CPU limit every second
 
 std::atomic<std::uint32_t> g_wake_word{0};
@@ -56,12 +58,10 @@ std::int64_t after_grace(std::int64_t when) {
   return when > INT64_MAX - kTimerGraceNs ? INT64_MAX : when + kTimerGraceNs;
 }
 
-// Moves what p has queued to the global queue (sysmon is a thief like any other).
-bool move_queue_to_global(P* p) {
-  GBatch queued;
-  while (G* g = p->runq.pop_head()) queued.push(g);
-  if (G* g = runq_take_runnext(p)) queued.push(g);
-  if (!global_put_batch(queued)) return false;
+// A processor whose goroutine keeps it has work queued: wake an idle processor,
+// whose spinning M steals it (cheaper than moving it, and it keeps the order).
+bool hand_queue_to_others(P* p) {
+  if (p->runq.empty() && p->runnext.load(std::memory_order_relaxed) == nullptr) return false;
   wakep();
   return true;
 }
@@ -111,16 +111,17 @@ bool look(std::int64_t now, std::int64_t* next_timer) {
       } else if (now - seen.tick_since >= kForcePreemptNs) {
         seen.tick_since = now;  // ask again in another 10 ms
         if (!p->preempt.exchange(true)) s.preempt_pending.fetch_add(1);
-        move_queue_to_global(p);
+        hand_queue_to_others(p);
         acted = true;
       }
     }
     // 3. Timers of a busy processor.
     std::int64_t when = p->timers.min_when.load(std::memory_order_acquire);
     if (when != 0) {
+      // Not counted as acting: a stuck processor's timers keep sysmon waking at
+      // their own pace (the sleep is bounded by the next of them anyway).
       if (after_grace(when) <= now) {
         run_timers(&p->timers, now);
-        acted = true;
         when = p->timers.min_when.load(std::memory_order_acquire);
       }
       if (when != 0 && (*next_timer == 0 || after_grace(when) < *next_timer)) {
@@ -151,7 +152,6 @@ void follow_cpu_limit() {
 void sleep_ns_on_word(std::int64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   futex_wait(&g_wake_word, 0, &ts);
-  g_wake_word.store(0, std::memory_order_relaxed);
 }
 
 bool everything_idle() {
@@ -166,11 +166,15 @@ void* sysmon_main(void* /*arg*/) {
   std::int64_t last_procs_check = nanotime();
   for (;;) {
     if (everything_idle()) {
+      // Nothing to watch: sleep for the longest period, or until a goroutine
+      // enters blocking() (the one thing that needs sysmon at once). A processor
+      // starting work is noticed at the next look; waking sysmon on every start
+      // would cost a system call per wake-up.
       s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
-      while (everything_idle()) {
-        futex_wait(&g_wake_word, 0, nullptr);
-        g_wake_word.store(0, std::memory_order_relaxed);
+      while (everything_idle() && g_wake_word.load(std::memory_order_acquire) == 0) {
+        sleep_ns_on_word(kMaxDelayNs);
       }
+      g_wake_word.store(0, std::memory_order_relaxed);
       s.sysmon_sleeping.store(false, std::memory_order_relaxed);
       delay = kMinDelayNs;
       idle_cycles = 0;
@@ -190,6 +194,7 @@ void* sysmon_main(void* /*arg*/) {
     std::int64_t sleep = delay;
     if (next_timer != 0) sleep = std::clamp(next_timer - nanotime(), kMinDelayNs, delay);
     sleep_ns_on_word(sleep);
+    g_wake_word.store(0, std::memory_order_relaxed);
   }
   return nullptr;
 }
