@@ -262,7 +262,9 @@ struct Sched {
   std::atomic<std::int64_t> goroutines_no_p{0};
   std::atomic<int> spawn_policy{0};
   // Processors sysmon has asked to yield (a hint for maybe_preempt's fast path).
-  std::atomic<int> preempt_pending{0};
+  // Read by every channel operation and spawn: on a line of its own, away from
+  // counters that are written often (goid_gen).
+  alignas(64) std::atomic<int> preempt_pending{0};
   std::atomic<bool> sysmon_sleeping{false};  // sysmon waits for the runtime to wake up
   // GOMAXPROCS came from $GOMAXPROCS or runtime::gomaxprocs(n): sysmon no longer
   // follows the CPU limit.
