@@ -73,6 +73,7 @@ enum class MPark : std::uint32_t {
   asleep,      // sleeping (or about to): nothing handed over yet
   handed_p,    // someone put a P in nextp (and, for a locked M, its G is runnable)
   timer_wake,  // the timer sleeper is to look at an earlier timer
+  retire,      // idle too long: sysmon took it off the idle list; its thread ends
 };
 
 // G::thread_wake: the park of a plain thread (Kind::thread).
@@ -188,7 +189,8 @@ struct M {
   G* polled = nullptr;         // what the idle sleeper's poll made ready (for idle() to queue)
   void* eh_globals = nullptr;  // this thread's __cxa_eh_globals
   std::uint64_t rng = 0;
-  M* idle_link = nullptr;  // sched().midle, under sched().lock
+  M* idle_link = nullptr;       // sched().midle, under sched().lock
+  std::int64_t idle_since = 0;  // when it joined midle (under sched().lock)
   struct {
     AfterSwitchFn fn = nullptr;
     G* from = nullptr;

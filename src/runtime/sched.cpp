@@ -80,29 +80,30 @@ void take_handed_p(M* m) {
 }
 
 namespace {
-
 std::atomic<std::int64_t> g_idle_thread_keep_ns{60'000'000'000};
-
-// An idle M that nobody needed for g_idle_thread_keep_ns takes itself off the idle
-// list and ends its thread. False if startm took it off first (a P is on its way).
-bool retire_idle_m(M* m) {
-  Sched& s = sched();
-  LockGuard guard(s.lock);
-  for (M** link = &s.midle; *link != nullptr; link = &(*link)->idle_link) {
-    if (*link == m) {
-      *link = m->idle_link;
-      --s.nmidle;
-      m->exit_thread = true;
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 void set_idle_thread_keep_ns(std::int64_t ns) noexcept {
   g_idle_thread_keep_ns.store(ns, std::memory_order_relaxed);
+}
+
+void retire_idle_ms(std::int64_t now) {
+  Sched& s = sched();
+  std::int64_t keep = g_idle_thread_keep_ns.load(std::memory_order_relaxed);
+  LockGuard guard(s.lock);
+  for (M** link = &s.midle; *link != nullptr;) {
+    M* m = *link;
+    // The idle sleeper stays: it is on the list but waits for timers and I/O.
+    if (now - m->idle_since < keep || s.timer_sleeper.load(std::memory_order_relaxed) == m) {
+      link = &m->idle_link;
+      continue;
+    }
+    *link = m->idle_link;
+    --s.nmidle;
+    if (m->park.compare_exchange(MPark::asleep, MPark::retire)) {
+      m->park.wake(1);
+    }
+  }
 }
 
 void stopm(M* m, bool add_to_idle) {
@@ -110,31 +111,23 @@ void stopm(M* m, bool add_to_idle) {
   if (add_to_idle) {
     LockGuard guard(s.lock);
     m->idle_link = s.midle;
+    m->idle_since = nanotime_coarse();
     s.midle = m;
     ++s.nmidle;
   }
-  std::int64_t since = add_to_idle ? nanotime() : 0;
   for (;;) {
     MPark v = m->park.load(std::memory_order_acquire);
     if (v == MPark::handed_p) break;
+    if (v == MPark::retire) {  // idle too long (retire_idle_ms): the thread ends
+      m->park.store(MPark::asleep, std::memory_order_relaxed);
+      m->exit_thread = true;
+      return;
+    }
     if (v == MPark::timer_wake) {  // meant for the timer sleeper we no longer are
       m->park.compare_exchange(v, MPark::asleep);
       continue;
     }
-    if (!add_to_idle) {
-      m->park.wait(MPark::asleep);
-      continue;
-    }
-    // Idle threads are kept for reuse, but not for ever.
-    std::int64_t keep = g_idle_thread_keep_ns.load(std::memory_order_relaxed);
-    std::int64_t left = since + keep - nanotime();
-    if (left <= 0) {
-      if (retire_idle_m(m)) return;
-      since = nanotime();  // taken off by startm: the P arrives shortly
-      continue;
-    }
-    timespec ts{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
-    m->park.wait(MPark::asleep, &ts);
+    m->park.wait(MPark::asleep);
   }
   take_handed_p(m);
 }

@@ -70,12 +70,13 @@ inline void wakep() {
   if (sched().npidle.load(std::memory_order_relaxed) != 0) wakep_slow();
 }
 // Sleeps until someone hands this M a P. add_to_idle puts it on the idle-M list
-// first (a locked M waits off the list, for its own goroutine); an M idle there for
-// longer than the keep time leaves it instead and returns with exit_thread set
-// and no P (its thread then ends).
+// first (a locked M waits off the list, for its own goroutine). An M that sysmon
+// retires (idle too long) returns with exit_thread set and no P; its thread ends.
 void stopm(M* m, bool add_to_idle);
 // How long an idle M waits for work before its thread ends (60 s; tests shorten it).
 void set_idle_thread_keep_ns(std::int64_t ns) noexcept;
+// sysmon, every second: Ms idle longer than that leave the idle list and end.
+void retire_idle_ms(std::int64_t now);
 // After park == handed_p: take the P whoever woke us handed over.
 void take_handed_p(M* m);
 

@@ -33,7 +33,8 @@ bool enter_blocking() {
   self->syscall_word.store(word, std::memory_order_release);
   m->p = nullptr;
   // sysmon may be asleep because every processor was idle a moment ago.
-  if (sched().sysmon_sleeping.load(std::memory_order_relaxed)) [[unlikely]] wake_sysmon();
+  if (sched().sysmon_sleeping.load(std::memory_order_relaxed)) [[unlikely]]
+    wake_sysmon();
   return true;
 }
 

@@ -16,7 +16,8 @@
 //     timer on its heap);
 //  4. polls the network if nobody has for 10 ms;
 //  5. every second, follows a changed CPU limit (affinity mask, cgroup quota)
-//     with GOMAXPROCS, unless the program set GOMAXPROCS itself.
+//     with GOMAXPROCS, unless the program set GOMAXPROCS itself, and ends the
+//     threads that have been idle for 60 s.
 // When every processor is idle it sleeps 10 ms at a time, and a goroutine entering
 // blocking() wakes it.
 #include <pthread.h>
@@ -149,6 +150,14 @@ void follow_cpu_limit() {
     set_gomaxprocs(n, /*only_if_default=*/true);
 }
 
+void every_second(std::int64_t& last) {
+  std::int64_t now = nanotime();
+  if (now - last < kProcsCheckNs) return;
+  last = now;
+  follow_cpu_limit();
+  retire_idle_ms(nanotime_coarse());
+}
+
 void sleep_ns_on_word(std::int64_t ns) {
   timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   futex_wait(&g_wake_word, 0, &ts);
@@ -173,6 +182,7 @@ void* sysmon_main(void* /*arg*/) {
       s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
       while (everything_idle() && g_wake_word.load(std::memory_order_acquire) == 0) {
         sleep_ns_on_word(kMaxDelayNs);
+        every_second(last_procs_check);
       }
       g_wake_word.store(0, std::memory_order_relaxed);
       s.sysmon_sleeping.store(false, std::memory_order_relaxed);
@@ -180,10 +190,7 @@ void* sysmon_main(void* /*arg*/) {
       idle_cycles = 0;
     }
     std::int64_t now = nanotime();
-    if (now - last_procs_check >= kProcsCheckNs) {
-      last_procs_check = now;
-      follow_cpu_limit();
-    }
+    every_second(last_procs_check);
     std::int64_t next_timer = 0;
     if (look(now, &next_timer)) {
       idle_cycles = 0;
