@@ -461,7 +461,11 @@ TEST(Net, NamesResolveThroughTheBlockingHandOff) {
     echo_round_trip("tcp4", "localhost:" + std::to_string(ln.addr().port()));
     auto [c, err] = net::dial("tcp", "no-such-host.invalid:80");
     ASSERT_TRUE(err);
-    EXPECT_EQ(err.message(), "dial tcp: lookup no-such-host.invalid: no such host");
+    // "no such host" where a resolver answers; a machine without one may say
+    // that the lookup failed for now instead.
+    EXPECT_EQ(err.message().rfind("dial tcp: lookup no-such-host.invalid: ", 0), 0u)
+        << err.message();
+    EXPECT_FALSE(net::is_timeout(err));
     ln.close();
   });
 }
