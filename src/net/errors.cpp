@@ -26,12 +26,10 @@ class DeadlineExceededError : public errors::ErrorBase {
   bool temporary() const override { return true; }
 };
 
-class DialTimeoutError : public errors::ErrorBase {
+// The same text and kind; it unwraps to context's error (Go's errTimeout Is it).
+class DialTimeoutError : public DeadlineExceededError {
  public:
-  std::string message() const override { return "i/o timeout"; }
   const Error* unwrap() const override { return &context::deadline_exceeded; }
-  bool timeout() const override { return true; }
-  bool temporary() const override { return true; }
 };
 
 class DialCanceledError : public errors::ErrorBase {

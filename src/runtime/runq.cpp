@@ -52,15 +52,7 @@ G* global_pop_locked(Sched& s, M* m) noexcept GOCXX_REQUIRES(s.lock) {
 // ---------------------------------------------------------------------------
 
 void global_put_locked(Sched& s, G* g) noexcept {
-  s.lock.assert_held();
-  g->sched_link = nullptr;
-  if (s.runq_tail != nullptr) {
-    s.runq_tail->sched_link = g;
-  } else {
-    s.runq_head = g;
-  }
-  s.runq_tail = g;
-  s.runq_size.fetch_add(1, std::memory_order_relaxed);
+  global_put_batch_locked(s, g, g, 1);
 }
 
 void global_put_batch_locked(Sched& s, G* head, G* tail, std::int64_t n) noexcept {
