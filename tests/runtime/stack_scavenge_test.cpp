@@ -51,7 +51,7 @@ long burst() {
   std::atomic<int> touched{0};
   sync::WaitGroup wg;
   for (int i = 0; i < kGoroutines; i++) wg.go([&] { deep_then_wait(release, touched); });
-  EXPECT_TRUE(testing::eventually([&] { return touched.load() == kGoroutines; }));
+  EXPECT_TRUE(gocxx::testing::eventually([&] { return touched.load() == kGoroutines; }));
   long peak = resident_bytes();
   release.close();
   wg.wait();
