@@ -128,6 +128,23 @@ void unlock_os_thread();
 // header (and creation site) of every other goroutine.
 std::string stack(bool all);
 
+// Deadlock detection (Go's checkdead). When at least one goroutine exists and
+// every goroutine is parked in a wait that only a goroutine or thread could end
+// (a channel, select, Mutex, RWMutex, Cond, WaitGroup, Once, and what is built on
+// them), while nothing else may still wake one (a running or runnable goroutine, a
+// goroutine in time::sleep, socket I/O or gocxx::blocking, an armed timer, ticker
+// or context deadline, an M at work, or a thread the runtime did not create that
+// is alive and not itself parked in a gocxx wait), the process writes `fatal
+// error: all goroutines are asleep - deadlock!`, a blank line and every
+// goroutine's traceback to stderr and exits with status 2 (abort() under
+// GOTRACEBACK=crash). After run()'s main called goexit() and every other
+// goroutine ended, the message is `no goroutines (main called runtime.Goexit) -
+// deadlock!`. The report comes within about 200 ms of the moment the condition
+// starts to hold. On by default; $GOCXX_DEADLOCK=0 at start-up turns it off, as
+// does set_deadlock_detection(false), for programs whose goroutines are woken from
+// outside the runtime's view. Returns the previous setting.
+bool set_deadlock_detection(bool on);
+
 // What `go f()` does with the parent and the child (docs/decisions.md):
 //   child_first:  the tutorial's continuation stealing: the child runs at once, the
 //                 parent's continuation is queued at the tail of the processor's

@@ -61,7 +61,15 @@ void run_main(void (*fn)(void*), void* arg) {
   auto task = [&main] {
     struct Signal {
       Main* m;
-      ~Signal() { rt::sema_release(&m->done); }
+      ~Signal() {
+        // Go: a main goroutine that calls Goexit never makes the program end; the
+        // other goroutines run on, and once none is left that is a deadlock.
+        if (rt::current_g()->goexiting) {
+          rt::note_main_goexit();
+          return;
+        }
+        rt::sema_release(&m->done);
+      }
     } signal{&main};
     main.fn(main.arg);
   };
@@ -125,6 +133,10 @@ void unlock_os_thread() {
 
 std::string stack(bool all) {
   return rt::traceback(all, rt::current_g(), 1);
+}
+
+bool set_deadlock_detection(bool on) {
+  return rt::set_deadlock_detection(on);
 }
 
 void set_spawn_policy(SpawnPolicy policy) {

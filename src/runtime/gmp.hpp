@@ -132,6 +132,7 @@ struct G {
   Racy<void*> creator_pc = nullptr;  // in the function that called go()
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
+  bool goexiting = false;  // unwinding from runtime::goexit (set by the G itself)
 
   // --- scheduling ---
   G* sched_link = nullptr;  // global queue, free lists, batches
@@ -271,6 +272,11 @@ struct Sched {
   // GOMAXPROCS came from $GOMAXPROCS or runtime::gomaxprocs(n): sysmon no longer
   // follows the CPU limit.
   std::atomic<bool> gomaxprocs_custom{false};
+  // Ms whose threads exist (counted before the thread starts, until it ends), and
+  // those of them waiting for work (stopm, the timer sleeper): the deadlock check
+  // needs every M to be waiting.
+  std::atomic<int> mlive{0};
+  std::atomic<int> nm_waiting{0};
 };
 
 // All scheduler state: constant-initialised, never destroyed (goroutines may still be

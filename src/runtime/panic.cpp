@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,26 +41,26 @@ void write_all(const std::string& s) noexcept {
 }
 
 // GOTRACEBACK, as Go reads it: none (0), single (the default), all (1), system
-// (2), crash. Read once: Go reads it at start-up too.
-enum class TracebackLevel { none, single, all, system };
+// (2), crash (system, then abort). Read when a report is written: the setting at
+// the time of the crash counts.
+enum class TracebackLevel { none, single, all, system, crash };
 
 TracebackLevel traceback_level() {
-  static const TracebackLevel level = [] {
-    const char* env = std::getenv("GOTRACEBACK");
-    if (env == nullptr) return TracebackLevel::single;
-    auto is = [env](const char* v) { return std::strcmp(env, v) == 0; };
-    if (is("none") || is("0")) return TracebackLevel::none;
-    if (is("all") || is("1")) return TracebackLevel::all;
-    if (is("system") || is("crash") || is("2")) return TracebackLevel::system;
-    return TracebackLevel::single;
-  }();
-  return level;
+  const char* env = std::getenv("GOTRACEBACK");
+  if (env == nullptr) return TracebackLevel::single;
+  auto is = [env](const char* v) { return std::strcmp(env, v) == 0; };
+  if (is("none") || is("0")) return TracebackLevel::none;
+  if (is("all") || is("1")) return TracebackLevel::all;
+  if (is("system") || is("2")) return TracebackLevel::system;
+  if (is("crash")) return TracebackLevel::crash;
+  return TracebackLevel::single;
 }
 
 // Runtime frames are hidden from tracebacks, as Go hides runtime.* frames, unless
 // GOTRACEBACK=system; what remains starts at the user's code.
 bool show_runtime_frames() {
-  return traceback_level() == TracebackLevel::system;
+  TracebackLevel l = traceback_level();
+  return l == TracebackLevel::system || l == TracebackLevel::crash;
 }
 
 bool is_runtime_frame(const std::string& fn) {
@@ -159,7 +160,7 @@ void append_own_frames(std::string& out, int skip, const char* after_symbol) {
 
 bool want_all_goroutines() {
   TracebackLevel l = traceback_level();
-  return l == TracebackLevel::all || l == TracebackLevel::system;
+  return l == TracebackLevel::all || l == TracebackLevel::system || l == TracebackLevel::crash;
 }
 
 bool want_no_traceback() {
@@ -177,10 +178,17 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
   if (!all) return out;
   Sched& s = sched();
   LockGuard guard(s.allg_lock);
+  std::vector<G*> others;
   for (G* g = s.allg; g != nullptr; g = g->all_link) {
-    if (g == self) continue;
+    if (g == self || g->kind != G::Kind::goroutine) continue;
     GStatus st = g->status.load(std::memory_order_relaxed);
     if (st == GStatus::idle || st == GStatus::dead) continue;
+    others.push_back(g);
+  }
+  std::sort(others.begin(), others.end(),
+            [](const G* a, const G* b) { return a->id < b->id; });
+  for (G* g : others) {
+    GStatus st = g->status.load(std::memory_order_relaxed);
     if (!out.empty()) out += "\n";
     append_header(out, g, status_string(g));
     if (st == GStatus::running) out += "\tgoroutine running on other thread; stack unavailable\n";
@@ -192,6 +200,10 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
 [[noreturn]] void die() noexcept {
   std::fflush(stdout);
   std::fflush(stderr);
+  if (traceback_level() == TracebackLevel::crash) {
+    signal(SIGABRT, SIG_DFL);
+    std::abort();
+  }
   _exit(2);
 }
 

@@ -115,6 +115,10 @@ void stopm(M* m, bool add_to_idle) {
     s.midle = m;
     ++s.nmidle;
   }
+  s.nm_waiting.fetch_add(1, std::memory_order_acq_rel);
+  struct Waiting {
+    ~Waiting() { sched().nm_waiting.fetch_sub(1, std::memory_order_acq_rel); }
+  } waiting;
   for (;;) {
     MPark v = m->park.load(std::memory_order_acquire);
     if (v == MPark::handed_p) break;
@@ -150,6 +154,7 @@ void m_start(P* p, bool spinning) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  s.mlive.fetch_add(1, std::memory_order_acq_rel);
   int err = pthread_create(&m->thread, &attr, m_main, m);
   pthread_attr_destroy(&attr);
   if (err != 0) {
@@ -561,6 +566,7 @@ void schedule_loop(M* m) {
 
 void* m_main(void* arg) {
   auto* m = static_cast<M*>(arg);
+  register_runtime_thread();
   tls_m = m;
   m->g0.kind = G::Kind::g0;
   m->g0.status.store(GStatus::running);
@@ -583,6 +589,8 @@ void* m_main(void* arg) {
   remove_signal_stack(m->signal_stack);
   tls_m = nullptr;
   delete m;
+  unregister_runtime_thread();
+  sched().mlive.fetch_sub(1, std::memory_order_acq_rel);
   return nullptr;
 }
 
@@ -632,6 +640,7 @@ void ensure_started() noexcept {
     const char* policy = std::getenv("GOCXX_SPAWN");
     if (policy != nullptr && std::strcmp(policy, "parent_first") == 0) s.spawn_policy.store(1);
     install_crash_handlers();
+    read_deadlock_env();
     {
       LockGuard guard(s.lock);
       if (env_gomaxprocs() != 0) s.gomaxprocs_custom.store(true, std::memory_order_relaxed);
@@ -697,6 +706,7 @@ namespace {
 
 void thread_park(G* self, ParkCommit commit, void* arg) {
   self->thread_wake.store(ThreadWake::waiting, std::memory_order_relaxed);
+  note_thread_parked();
   commit(self, arg);
   // Spin briefly: the waker is often a goroutine about to hand over a value.
   for (int i = 0; i < 200; ++i) {
@@ -712,6 +722,7 @@ void thread_park(G* self, ParkCommit commit, void* arg) {
 }
 
 void thread_unpark(G* g) {
+  note_thread_unparked();
   if (g->thread_wake.exchange(ThreadWake::woken, std::memory_order_release) ==
       ThreadWake::sleeping) {
     g->thread_wake.wake(1);
@@ -816,6 +827,7 @@ void run_task(G* g) {
   try {
     g->task_ops->run(g->task);
   } catch (const GoexitSignal&) {
+    g->goexiting = false;
   }
 }
 
@@ -902,6 +914,7 @@ void gosched_impl() {
   if (self->kind != G::Kind::goroutine) {
     fatal("runtime.Goexit called outside a goroutine");
   }
+  self->goexiting = true;
   throw GoexitSignal{};
 }
 

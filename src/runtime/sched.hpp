@@ -12,6 +12,7 @@
 //   sysmon.cpp   sysmon: retaking processors, cooperative preemption, timers of
 //                busy processors, the 10 ms network poll
 //   api.cpp      the public runtime API
+//   deadlock.cpp global deadlock detection (Go's checkdead)
 #pragma once
 
 #include <atomic>
@@ -370,6 +371,28 @@ inline void maybe_preempt() {
 }
 // The processor switched goroutines: a pending request to yield is void.
 void clear_preempt(P* p) noexcept;
+
+// ---------------------------------------------------------------------------
+// deadlock.cpp: Go's checkdead, run by sysmon while every processor is idle
+// ---------------------------------------------------------------------------
+
+// The threads the runtime creates (Ms, sysmon) say so when they start and end:
+// every other thread of the process may still wake a goroutine unless it is
+// parked in a gocxx wait.
+void register_runtime_thread() noexcept;
+void unregister_runtime_thread() noexcept;
+// A plain thread parks in a gocxx wait (it calls this itself) or is woken (its
+// waker calls this, before the thread can run).
+void note_thread_parked() noexcept;
+void note_thread_unparked() noexcept;
+// run()'s main goroutine ended with runtime::goexit: run() never returns.
+void note_main_goexit() noexcept;
+bool set_deadlock_detection(bool on) noexcept;
+// $GOCXX_DEADLOCK=0 turns detection off; read once, when the runtime starts.
+void read_deadlock_env() noexcept;
+// sysmon, while every processor is idle: ends the process if every goroutine is
+// asleep and nothing may wake one (rate-limited by itself).
+void check_deadlock(std::int64_t now);
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

@@ -169,6 +169,7 @@ bool everything_idle() {
 }
 
 void* sysmon_main(void* /*arg*/) {
+  register_runtime_thread();
   Sched& s = sched();
   std::int64_t delay = kMinDelayNs;
   int idle_cycles = 0;
@@ -183,6 +184,7 @@ void* sysmon_main(void* /*arg*/) {
       while (everything_idle() && g_wake_word.load(std::memory_order_acquire) == 0) {
         sleep_ns_on_word(kMaxDelayNs);
         every_second(last_procs_check);
+        if (everything_idle()) check_deadlock(nanotime());
       }
       g_wake_word.store(0, std::memory_order_relaxed);
       s.sysmon_sleeping.store(false, std::memory_order_relaxed);

@@ -360,6 +360,10 @@ bool timer_sleep(M* m) {
     s.midle = m;
     ++s.nmidle;
   }
+  s.nm_waiting.fetch_add(1, std::memory_order_acq_rel);
+  struct Waiting {
+    ~Waiting() { sched().nm_waiting.fetch_sub(1, std::memory_order_acq_rel); }
+  } waiting;
   s.sleep_until.store(0, std::memory_order_seq_cst);
   std::int64_t next = next_timer_when();
   s.sleep_until.store(next == 0 ? INT64_MAX : next, std::memory_order_seq_cst);

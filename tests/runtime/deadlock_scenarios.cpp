@@ -1,0 +1,257 @@
+// Programs that deadlock (the runtime must end them the way Go does) and programs
+// that only look stuck (a timer, a socket, a signal, a blocking call or another
+// thread will wake them: the runtime must let them finish). deadlock_test.cpp runs
+// each one as a child process.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gocxx/gocxx.hpp"
+
+using namespace gocxx;
+using namespace std::chrono_literals;
+
+namespace {
+
+// How long the "looks stuck" programs stay stuck: several deadlock checks long.
+constexpr auto kQuiet = 400ms;
+
+// A child process that, after kQuiet, runs f and exits: a waker from outside the
+// runtime's view of this process.
+template <class F>
+void from_another_process(F f) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::usleep(static_cast<useconds_t>(std::chrono::microseconds(kQuiet).count()));
+    f();
+    ::_exit(0);
+  }
+}
+
+int deadlock(const std::string& s) {
+  if (s == "chan-recv") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go([ch] { ch.recv(); });  // two goroutines both receiving: nobody sends
+      ch.recv();
+    });
+  }
+  if (s == "mutex-cycle") {  // E05's shape: each holds one mutex and wants the other
+    return run([] {
+      sync::Mutex a, b;
+      sync::WaitGroup wg;
+      auto both = [&wg](sync::Mutex* first, sync::Mutex* second) {
+        std::lock_guard<sync::Mutex> l1(*first);
+        time::sleep(20ms);
+        std::lock_guard<sync::Mutex> l2(*second);
+        wg.done();
+      };
+      wg.add(2);
+      go(both, &a, &b);
+      go(both, &b, &a);
+      wg.wait();
+    });
+  }
+  if (s == "waitgroup") {
+    return run([] {
+      sync::WaitGroup wg;
+      wg.add(1);
+      wg.wait();
+    });
+  }
+  if (s == "cond") {
+    return run([] {
+      sync::Mutex mu;
+      sync::Cond c(mu);
+      std::lock_guard<sync::Mutex> l(mu);
+      c.wait();
+    });
+  }
+  if (s == "select-no-cases") return run([] { select(); });
+  if (s == "nil-send") {
+    return run([] {
+      Chan<int> nil;
+      nil.send(1);
+    });
+  }
+  if (s == "after-stopped-timer") {  // a stopped timer keeps nobody alive
+    return run([] {
+      auto t = time::new_timer(1h);
+      t.stop();
+      t.c.recv();
+    });
+  }
+  if (s == "goexit-main") {  // Go: main called runtime.Goexit, then every goroutine ended
+    return run([] {
+      go([] { time::sleep(10ms); });
+      runtime::goexit();
+    });
+  }
+  if (s == "goexit-main-others-blocked") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go([ch] { ch.recv(); });
+      runtime::goexit();
+    });
+  }
+  if (s == "plain-thread") {  // no run(): the main thread itself waits
+    auto ch = make_chan<int>();
+    auto never = make_chan<int>();
+    go([never] { never.recv(); });
+    ch.recv();
+    return 0;
+  }
+  if (s == "api-off-then-on") {  // detection turned off and on again by the API
+    bool was = runtime::set_deadlock_detection(false);
+    bool off = runtime::set_deadlock_detection(true);
+    std::printf("%d %d\n", was, off);
+    std::fflush(stdout);
+    return run([] { make_chan<int>().recv(); });
+  }
+  return -1;
+}
+
+int alive(const std::string& s) {
+  if (s == "timer") {
+    return run([] {
+      time::after(kQuiet).recv();
+      std::puts("timer fired");
+    });
+  }
+  if (s == "sleeper") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go([ch] {
+        time::sleep(kQuiet);
+        ch.send(7);
+      });
+      std::printf("got %d\n", *ch.recv());
+    });
+  }
+  if (s == "context-timeout") {
+    return run([] {
+      auto [ctx, cancel] = context::with_timeout(context::background(), kQuiet);
+      ctx.done().recv();
+      cancel();
+      std::puts(ctx.err().message().c_str());
+    });
+  }
+  if (s == "socket") {  // a goroutine in IO wait: another process connects later
+    return run([] {
+      auto [ln, err] = net::listen("tcp", "127.0.0.1:0");
+      if (err) return 1;
+      std::string addr = ln.addr().to_string();
+      int port = std::stoi(addr.substr(addr.rfind(':') + 1));
+      from_another_process([port] {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(static_cast<std::uint16_t>(port));
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+          (void)!::write(fd, "hi", 2);
+        }
+        ::close(fd);
+      });
+      auto ch = make_chan<std::string>();
+      go([ln, ch] {
+        auto [c, err2] = ln.accept();
+        char buf[8];
+        auto [n, err3] = c.read(buf);
+        ch.send(std::string(buf, n));
+      });
+      std::printf("read %s\n", ch.recv()->c_str());
+      ::wait(nullptr);
+      return 0;
+    });
+  }
+  if (s == "blocking") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go([ch] {
+        blocking([] { ::usleep(static_cast<useconds_t>(
+                          std::chrono::microseconds(kQuiet).count())); });
+        ch.send(1);
+      });
+      ch.recv();
+      std::puts("blocking call returned");
+    });
+  }
+  if (s == "thread-sender") {  // a plain thread, outside any gocxx wait, sends later
+    return run([] {
+      auto ch = make_chan<int>();
+      std::thread t([ch] {
+        std::this_thread::sleep_for(kQuiet);
+        ch.send(3);
+      });
+      std::printf("got %d\n", *ch.recv());
+      t.join();
+    });
+  }
+  if (s == "thread-in-gocxx-wait") {  // a plain thread parked in gocxx, woken by a timer
+    return run([] {
+      auto ch = make_chan<int>();
+      std::thread t([ch] {
+        time::after(kQuiet).recv();
+        ch.send(4);
+      });
+      std::printf("got %d\n", *ch.recv());
+      t.join();
+    });
+  }
+  if (s == "signal") {
+    return run([] {
+      auto sigs = make_chan<int>(1);
+      signal::notify(sigs, {SIGUSR1});
+      pid_t parent = ::getpid();
+      from_another_process([parent] { ::kill(parent, SIGUSR1); });
+      int sig = *sigs.recv();
+      std::printf("signal %d\n", sig);
+      ::wait(nullptr);
+    });
+  }
+  if (s == "ticker") {  // an unstopped ticker keeps the program alive (Go 1.19's rule)
+    return run([] {
+      auto tk = time::new_ticker(kQuiet / 4);
+      for (int i = 0; i < 4; ++i) tk.c.recv();
+      tk.stop();
+      std::puts("four ticks");
+    });
+  }
+  if (s == "main-returns-with-goroutines-blocked") {
+    run([] {
+      auto ch = make_chan<int>();
+      go([ch] { ch.recv(); });
+    });
+    std::this_thread::sleep_for(kQuiet);  // the main thread is alive: not a deadlock
+    std::puts("main went on");
+    return 0;
+  }
+  if (s == "off-by-api") {  // a real deadlock nobody reports: the test times it out
+    runtime::set_deadlock_detection(false);
+    return run([] { make_chan<int>().recv(); });
+  }
+  return -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string s = argc > 1 ? argv[1] : "";
+  int r = deadlock(s);
+  if (r != -1) return r;
+  r = alive(s);
+  if (r != -1) return r;
+  std::fprintf(stderr, "unknown scenario %s\n", s.c_str());
+  return 64;
+}
