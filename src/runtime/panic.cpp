@@ -21,6 +21,7 @@
 
 #include "sched.hpp"
 #include "symbolize.hpp"
+#include "unwind.hpp"
 
 namespace gocxx::rt {
 namespace {
@@ -63,14 +64,30 @@ bool show_runtime_frames() {
   return l == TracebackLevel::system || l == TracebackLevel::crash;
 }
 
+bool is_runtime_frame(const std::string& fn);
+
+bool is_runtime_frame(const Symbol& sym) {
+  // The seams in gocxx's public headers (task type erasure, go(), run()).
+  if (sym.file.find("/include/gocxx/detail/") != std::string::npos) return true;
+  return is_runtime_frame(sym.function);
+}
+
 bool is_runtime_frame(const std::string& fn) {
   static const char* const kPrefixes[] = {
       "gocxx::rt::",   "gocxx::detail::",  "gocxx::run<",
       "gocxx::go<",    "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
       "std::__invoke", "std::invoke<",
   };
+  // A template's linkage name starts with its return type ("void gocxx::go<...>").
+  std::size_t name_start = 0;
+  std::size_t paren = fn.find('(');
+  std::size_t angle = fn.find('<');
+  std::size_t space = fn.find(' ');
+  if (space != std::string::npos && space < std::min(paren, angle)) name_start = space + 1;
   for (const char* p : kPrefixes) {
-    if (fn.rfind(p, 0) == 0) return true;
+    if (fn.compare(name_start, std::strlen(p), p) == 0) return true;
+    // ... or with a template return type ("std::invoke_result<...>::type std::invoke<").
+    if (fn.find(std::string(" ") + p) != std::string::npos && p[0] == 's') return true;
   }
   return false;
 }
@@ -127,8 +144,29 @@ void append_created_by(std::string& out, const G* g) {
   out += loc.substr(loc.find('\n'));  // "\n\tfile:line [+0x..]\n"
 }
 
+// Frames from return addresses (innermost first), inlined calls expanded, down to
+// the runtime's goroutine entry. Runtime frames are dropped unless GOTRACEBACK says
+// otherwise (or unless nothing else is left).
+void append_frames(std::string& out, void* const* pcs, int n) {
+  std::vector<std::pair<Symbol, bool>> frames;  // symbol, is a real (outermost) frame
+  for (int i = 0; i < n; ++i) {
+    if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) break;
+    std::vector<Symbol> expanded = symbolize_inlined(pcs[i], true);
+    for (std::size_t k = 0; k < expanded.size(); ++k) {
+      frames.emplace_back(expanded[k], k + 1 == expanded.size());
+    }
+  }
+  bool all = show_runtime_frames();
+  bool any_user = false;
+  for (const auto& f : frames) any_user = any_user || !is_runtime_frame(f.first);
+  for (const auto& [sym, outermost] : frames) {
+    if (!all && any_user && is_runtime_frame(sym)) continue;
+    append_symbol(out, sym, outermost);
+  }
+}
+
 // The calling goroutine's frames, from the first frame after `after_symbol` (or
-// after skip frames) down to the runtime's goroutine entry, inlined calls expanded.
+// after skip frames).
 void append_own_frames(std::string& out, int skip, const char* after_symbol) {
   void* pcs[128];
   int n = backtrace(pcs, 128);
@@ -141,21 +179,22 @@ void append_own_frames(std::string& out, int skip, const char* after_symbol) {
       }
     }
   }
-  std::vector<std::pair<Symbol, bool>> frames;  // symbol, is a real (outermost) frame
-  for (int i = start; i < n; ++i) {
-    if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) break;
-    std::vector<Symbol> expanded = symbolize_inlined(pcs[i], true);
-    for (std::size_t k = 0; k < expanded.size(); ++k) {
-      frames.emplace_back(expanded[k], k + 1 == expanded.size());
-    }
+  if (start < n) append_frames(out, pcs + start, n - start);
+}
+
+// A switched-out goroutine's frames, where it parked (or last yielded). Nothing
+// when it started running again while we looked: the walk may have read a stack
+// that was changing.
+void append_parked_frames(std::string& out, const G* g) {
+  void* sp = std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire);
+  GStatus st = g->status.load(std::memory_order_acquire);
+  void* pcs[128];
+  int n = walk_parked(g, pcs, 128);
+  if (g->status.load(std::memory_order_acquire) != st ||
+      std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire) != sp) {
+    return;
   }
-  bool all = show_runtime_frames();
-  bool any_user = false;
-  for (const auto& f : frames) any_user = any_user || !is_runtime_frame(f.first.function);
-  for (const auto& [sym, outermost] : frames) {
-    if (!all && any_user && is_runtime_frame(sym.function)) continue;
-    append_symbol(out, sym, outermost);
-  }
+  append_frames(out, pcs, n);
 }
 
 bool want_all_goroutines() {
@@ -191,7 +230,11 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
     GStatus st = g->status.load(std::memory_order_relaxed);
     if (!out.empty()) out += "\n";
     append_header(out, g, status_string(g));
-    if (st == GStatus::running) out += "\tgoroutine running on other thread; stack unavailable\n";
+    if (st == GStatus::running || st == GStatus::syscall) {
+      out += "\tgoroutine running on other thread; stack unavailable\n";
+    } else {
+      append_parked_frames(out, g);
+    }
     append_created_by(out, g);
   }
   return out;

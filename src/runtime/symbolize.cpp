@@ -6,9 +6,11 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
 #if defined(GOCXX_HAVE_LIBDW)
@@ -153,6 +155,36 @@ std::string die_function_name(Dwarf_Die* die) {
   return out;
 }
 
+// The DIEs containing pc, innermost first, searching every child of die: code
+// scopes whose ranges contain pc, and every DIE without ranges (types, namespaces,
+// abstract instances of functions), which may hold function bodies.
+bool find_scopes_in(Dwarf_Die* die, Dwarf_Addr pc, std::vector<Dwarf_Die>* path, int depth) {
+  if (depth > 64) return false;
+  Dwarf_Die child;
+  if (dwarf_child(die, &child) != 0) return false;
+  do {
+    int tag = dwarf_tag(&child);
+    bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+                tag == DW_TAG_lexical_block;
+    bool has_ranges = dwarf_hasattr(&child, DW_AT_low_pc) || dwarf_hasattr(&child, DW_AT_ranges);
+    if (has_ranges) {
+      if (code && dwarf_haspc(&child, pc) == 1) {
+        find_scopes_in(&child, pc, path, depth + 1);
+        path->push_back(child);
+        return true;
+      }
+    } else if (dwarf_haschildren(&child) && find_scopes_in(&child, pc, path, depth + 1)) {
+      return true;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+void find_scopes(Dwarf_Die* cu, Dwarf_Addr pc, std::vector<Dwarf_Die>* out) {
+  out->clear();
+  find_scopes_in(cu, pc, out, 0);
+}
+
 bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
   DwflState& s = dwfl_state();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -183,11 +215,43 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
       std::free(candidate);
     }
   }
+  std::vector<Dwarf_Die> found;
+  {
+    // dwarf_getscopes misses function bodies that GCC nests inside scopes without
+    // pc ranges (the out-of-line static invoker of a lambda, _FUN, which every
+    // goroutine entry goes through, sits in the abstract instance of the template
+    // that defines the lambda), or finds only the inner part of the chain there:
+    // search the whole unit too, and keep the longer chain.
+    std::vector<Dwarf_Die> candidate;
+    for (Dwarf_Addr back = 0; back < 16; ++back) {
+      find_scopes(cu, addr - bias - back, &candidate);
+      bool has_inlined = false;
+      for (Dwarf_Die& d : candidate) has_inlined |= dwarf_tag(&d) == DW_TAG_inlined_subroutine;
+      if (found.empty() || has_inlined) found = candidate;
+      if (has_inlined) break;
+    }
+    // (dwarf_getscopes may also leave out the function the chain is inlined into.)
+    auto functions_in = [](Dwarf_Die* dies, std::size_t count) {
+      int k = 0;
+      for (std::size_t i = 0; i < count; ++i) {
+        int tag = dwarf_tag(&dies[i]);
+        k += tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram;
+      }
+      return k;
+    };
+    if (functions_in(found.data(), found.size()) >
+        functions_in(scopes, static_cast<std::size_t>(std::max(n, 0)))) {
+      std::free(scopes);
+      scopes = nullptr;
+      n = static_cast<int>(found.size());
+    }
+  }
   if (n <= 0) {
     std::free(scopes);
     return false;
   }
   std::unique_ptr<Dwarf_Die, decltype(&std::free)> owned(scopes, &std::free);
+  Dwarf_Die* chain = scopes != nullptr ? scopes : found.data();
   Dwarf_Files* files = nullptr;
   std::size_t nfiles = 0;
   dwarf_getsrcfiles(cu, &files, &nfiles);
@@ -202,10 +266,10 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
     }
   }
   for (int i = 0; i < n; ++i) {
-    int tag = dwarf_tag(&scopes[i]);
+    int tag = dwarf_tag(&chain[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
     Symbol frame = loc;
-    frame.function = die_function_name(&scopes[i]);
+    frame.function = die_function_name(&chain[i]);
     if (tag == DW_TAG_subprogram) {
       out->push_back(frame);
       return true;
@@ -215,11 +279,11 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
     Dwarf_Attribute attr;
     Dwarf_Word call_file = 0;
     Dwarf_Word call_line = 0;
-    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &call_file) == 0 &&
+    if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &attr), &call_file) == 0 &&
         files != nullptr && call_file < nfiles) {
       if (const char* f = dwarf_filesrc(files, call_file, nullptr, nullptr)) loc.file = f;
     }
-    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line) == 0) {
+    if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &attr), &call_line) == 0) {
       loc.line = static_cast<int>(call_line);
     }
   }
@@ -244,11 +308,13 @@ std::string strip_parameters(std::string name) {
   return name;
 }
 
-std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address) {
+namespace {
+
+std::vector<Symbol> symbolize_inlined_uncached(const void* pc, bool return_address) {
   std::vector<Symbol> frames;
+#if defined(GOCXX_HAVE_LIBDW)
   auto addr = reinterpret_cast<std::uintptr_t>(pc);
   std::uintptr_t lookup = return_address && addr > 0 ? addr - 1 : addr;
-#if defined(GOCXX_HAVE_LIBDW)
   if (symbolize_inlined_dwfl(lookup, &frames)) {
     // The outermost frame is the real function: the symbol table has its fully
     // qualified name and the offset of the pc in it.
@@ -260,6 +326,25 @@ std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address) {
   frames.clear();
 #endif
   frames.push_back(symbolize(pc, return_address));
+  return frames;
+}
+
+}  // namespace
+
+std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address) {
+  // Profiles symbolise the same pcs again and again, and a lookup may search a
+  // whole compilation unit.
+  static auto* cache = new std::unordered_map<std::uintptr_t, std::vector<Symbol>>;
+  static std::mutex cache_mu;
+  std::uintptr_t key = reinterpret_cast<std::uintptr_t>(pc) * 2 + (return_address ? 1 : 0);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache->find(key);
+    if (it != cache->end()) return it->second;
+  }
+  std::vector<Symbol> frames = symbolize_inlined_uncached(pc, return_address);
+  std::lock_guard<std::mutex> lock(cache_mu);
+  if (cache->size() < 100000) cache->emplace(key, frames);
   return frames;
 }
 

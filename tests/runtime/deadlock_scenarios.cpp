@@ -38,7 +38,20 @@ void from_another_process(F f) {
   }
 }
 
+// A named function that blocks: the traceback of its goroutine must show it.
+__attribute__((noinline)) void wait_for_a_value_nobody_sends(Chan<int> ch) {
+  ch.recv();
+  asm volatile("");  // keeps the call from being a tail call
+}
+
 int deadlock(const std::string& s) {
+  if (s == "named-function") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go(wait_for_a_value_nobody_sends, ch);
+      wait_for_a_value_nobody_sends(ch);
+    });
+  }
   if (s == "chan-recv") {
     return run([] {
       auto ch = make_chan<int>();

@@ -62,6 +62,26 @@ TEST(Deadlock, TheReportListsEveryGoroutineInIdOrderWithItsWaitReason) {
   EXPECT_EQ(count(scenario("cond").err, "\\[sync.Cond.Wait\\]"), 1);
 }
 
+TEST(Deadlock, AParkedGoroutinesFramesShowWhereItBlocked) {
+  ProcessResult r = scenario("named-function");
+  expect_deadlock(r, "named-function");
+  // Both goroutines: the function that blocked, at the line of the receive, and
+  // the public channel operation it called (runtime frames hidden).
+  const std::string frame =
+      "\n\\(anonymous namespace\\)::wait_for_a_value_nobody_sends\\(gocxx::Chan<int>\\)\n"
+      "\t[^\n]*deadlock_scenarios.cpp:[0-9]+ \\+0x[0-9a-f]+\n";
+  EXPECT_EQ(count(r.err, frame), 2) << r.err;
+  EXPECT_EQ(count(r.err, "gocxx::rt::"), 0) << r.err;
+  EXPECT_EQ(count(r.err, "created by \\(anonymous namespace\\)::deadlock::\\{lambda\\}::operator\\(\\) "
+                         "in goroutine 1\n\t[^\n]*deadlock_scenarios.cpp:[0-9]+\n"),
+            1)
+      << r.err;
+  // GOTRACEBACK=system shows the runtime's frames down to the switch.
+  ProcessResult sys = run_process({GOCXX_DEADLOCK_SCENARIOS, "named-function"},
+                                  {"GOTRACEBACK=system"}, 60);
+  EXPECT_GE(count(sys.err, "\ngocxx::rt::park\\("), 2) << sys.err;
+}
+
 TEST(Deadlock, MainCallingGoexitEndsWithGosMessage) {
   ProcessResult r = scenario("goexit-main");
   EXPECT_EQ(r.exit_code, 2) << r.err;
