@@ -17,16 +17,18 @@ bindir=$build/tour
 # The runs of each example: "expected-status|ENV=value ...|args ...".
 # Examples not listed run once, without arguments, and must exit 0. E74 and E75 run
 # fixed by default; --verbatim also shows the tutorial's code as written (E74's at a tenth
-# of its 12 seconds). E05 and E25 deadlock: gocxx has no deadlock detector yet, so a
-# watchdog ends them with Go's exit status for a deadlock. Slow examples run scaled
+# of its 12 seconds). E05, E25, E32, E38 (nil channels) and E46 (main) deadlock: the
+# runtime's detector ends them with Go's report and exit status 2. Slow examples run scaled
 # (E21: 5s, E29: 10s of warm-up at full scale).
 declare -A runs=(
-  [E05]="2||--scale 100 --watchdog-ms 300"
+  [E05]="2||--scale 100"
   [E07]="0||--scale 10"
   [E21]="0||--scale 10;0||--verbatim --scale 10"
-  [E25]="2||--watchdog-ms 300"
+  [E25]="2||"
+  [E32]="2||"
   [E29]="0||--scale 100;0||--scale 100 --requests 5 --per-request-connect"
-  [E38]="2||close-nil;2||close-closed;2||send-closed;0||recv-nil;0||send-nil"
+  [E38]="2||close-nil;2||close-closed;2||send-closed;2||recv-nil;2||send-nil"
+  [E46]="0||;2||main"
   [E74]="0||;0||--verbatim --scale 10"
   [E75]="0||;0||--verbatim"
   [E86]="2||"

@@ -4,12 +4,11 @@
 // exclusion, hold-and-wait, no preemption, circular wait), so the deadlock is
 // certain: no `sum=` line is ever printed and wg.Wait() never returns.
 //
-// Go's runtime sees that every goroutine is asleep and aborts with `fatal error: all
-// goroutines are asleep - deadlock!` (exit status 2). gocxx has no deadlock detector
-// yet, so this program hangs as the tutorial says; --watchdog-ms N stands in for the
-// detector: a plain thread that, N ms after the start, explains on stderr and exits
-// with status 2.
-// Usage: tour_E05 [--scale N] [--watchdog-ms N]   (--scale divides the 2s sleep by N)
+// As Go's, gocxx's runtime sees that every goroutine is asleep and ends the program
+// with `fatal error: all goroutines are asleep - deadlock!`, every goroutine's
+// traceback (two in printSum, parked in sync.Mutex.Lock; main in
+// sync.WaitGroup.Wait) and exit status 2.
+// Usage: tour_E05 [--scale N]   (--scale divides the 2s sleep by N)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +16,6 @@
 #include <mutex>
 #include <thread>
 
-#include "deadlock_watchdog.hpp"
 #include "gocxx/gocxx.hpp"
 #include "tour_flags.hpp"
 
@@ -33,11 +31,8 @@ struct value {
 }  // namespace
 
 int main(int argc, char** argv) {
-  long scale = 1, watchdog_ms = 0;
-  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}, {"--watchdog-ms", &watchdog_ms}},
-                         "[--scale N] [--watchdog-ms N]"))
-    return 2;
-  if (watchdog_ms > 0) tour::start_deadlock_watchdog(watchdog_ms);
+  long scale = 1;
+  if (!tour::parse_flags(argc, argv, {{"--scale", &scale}}, "[--scale N]")) return 2;
   return gocxx::run([scale] {
     gocxx::sync::WaitGroup wg;
     auto printSum = [&wg, scale](value* v1, value* v2) {

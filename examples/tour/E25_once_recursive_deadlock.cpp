@@ -3,12 +3,11 @@
 // the outer onceA.Do to finish, which waits for it. A deadlock: the program never
 // gets past the outer call.
 //
-// Go aborts with `fatal error: all goroutines are asleep - deadlock!` (exit status
-// 2). gocxx has no deadlock detector yet, so this program hangs; --watchdog-ms N
-// stands in for the detector: a plain thread that, N ms after the start, explains
-// on stderr and exits with status 2. Each step is printed as it starts, so the
-// output shows where the program stops; `onceA.Do(initA) returned` never appears.
-// Usage: tour_E25 [--watchdog-ms N]
+// Like Go, gocxx ends it with `fatal error: all goroutines are asleep - deadlock!`
+// (exit status 2), main's traceback showing it parked in the inner onceA.Do (Go's
+// wait reason for a Once waiting for another call: sync.Mutex.Lock). Each step is
+// printed as it starts, so the output shows where the program stops;
+// `onceA.Do(initA) returned` never appears.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,15 +15,9 @@
 #include <functional>
 #include <thread>
 
-#include "deadlock_watchdog.hpp"
 #include "gocxx/gocxx.hpp"
-#include "tour_flags.hpp"
 
-int main(int argc, char** argv) {
-  long watchdog_ms = 0;
-  if (!tour::parse_flags(argc, argv, {{"--watchdog-ms", &watchdog_ms}}, "[--watchdog-ms N]"))
-    return 2;
-  if (watchdog_ms > 0) tour::start_deadlock_watchdog(watchdog_ms);
+int main() {
   return gocxx::run([] {
     gocxx::sync::Once onceA, onceB;
     std::function<void()> initB;

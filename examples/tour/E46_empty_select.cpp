@@ -1,7 +1,9 @@
-// E46 empty-select: `select {}` blocks forever. Here a
+// E46 empty-select: `select {}` blocks forever. By default a
 // goroutine runs it: it stays blocked while main keeps running, and main then
-// returns normally. (In main alone it would be Go's deadlock error; gocxx has no
-// deadlock detector yet.)
+// returns normally. With `main`, main itself runs it with no other goroutine:
+// that is Go's deadlock, `fatal error: all goroutines are asleep - deadlock!` and
+// exit status 2.
+// Usage: tour_E46 [main]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,7 +20,10 @@ bool some_goroutine_is(const char* state) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "main") {
+    return gocxx::run([] { gocxx::select(); });  // select {} alone in main
+  }
   return gocxx::run([] {
     std::atomic<bool> returned{false};
     gocxx::go([&returned] {

@@ -131,20 +131,32 @@ TEST(Tour, E01_MutexFixAndForcedInterleaving) {
       << r.out;
 }
 
-// The watchdog's report: gocxx has no deadlock detector yet (E05, E25).
-const char* const kDeadlockReport =
-    "deadlock: no progress after 300 ms (Go would report: fatal error: all goroutines are "
-    "asleep - deadlock!)\n";
+// Go's deadlock report: the fatal error, a blank line, every goroutine's traceback.
+const char kDeadlockReport[] = "fatal error: all goroutines are asleep - deadlock!\n\n";
+
+// The report, exit status 2, and `n` goroutines whose header shows `state`.
+void expect_deadlock(const ProcessResult& r, const std::string& state, int n) {
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind(kDeadlockReport, 0), 0u) << r.err;
+  std::string header = "^goroutine [0-9]+ \\[" + state + "\\]:$";
+  std::regex re(header, std::regex::multiline);
+  auto it = std::sregex_iterator(r.err.begin(), r.err.end(), re);
+  EXPECT_EQ(std::distance(it, std::sregex_iterator()), n) << r.err;
+}
 
 TEST(Tour, E05_PrintSumDeadlocks) {
   // Each goroutine locks its first value, sleeps 20ms (2s), then waits for the other.
-  ProcessResult r = tour("E05", {"--scale", "100", "--watchdog-ms", "300"}, {}, 10);
-  EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, kDeadlockReport);
-  EXPECT_EQ(r.out.find("sum="), std::string::npos) << r.out;
-  EXPECT_EQ(r.out, "");
-  EXPECT_GE(r.seconds, 0.299);
+  ProcessResult r = tour("E05", {"--scale", "100"}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(r, "sync.Mutex.Lock", 2);
+  expect_deadlock(r, "sync.WaitGroup.Wait", 1);
+  EXPECT_EQ(r.out, "");  // no sum= line
+  EXPECT_GE(r.seconds, 0.019);  // after the 20 ms sleeps
+  // The two goroutines' frames include printSum's lambda, where each blocked.
+  std::regex frame("main::\\{lambda\\}::operator\\(\\)::\\{lambda\\}::operator\\(\\)\n\t[^\n]*"
+                   "E05_deadlock_printsum.cpp:[0-9]+");
+  auto it = std::sregex_iterator(r.err.begin(), r.err.end(), frame);
+  EXPECT_EQ(std::distance(it, std::sregex_iterator()), 2) << r.err;
 }
 
 TEST(Tour, E06_LivelockHallway) {
@@ -442,10 +454,8 @@ TEST(Tour, E24_OnceCountsCallsOfDo) {
 }
 
 TEST(Tour, E25_RecursiveOnceDeadlocks) {
-  ProcessResult r = tour("E25", {"--watchdog-ms", "300"}, {}, 10);
-  EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_EQ(r.err, kDeadlockReport);
+  ProcessResult r = tour("E25", {}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(r, "sync.Mutex.Lock", 1);
   // It stops inside the inner onceA.Do: the outer one never returns.
   EXPECT_EQ(r.out,
             "main: onceA.Do(initA)\n"
@@ -554,6 +564,12 @@ TEST(Tour, E31_ChannelHello) {
   expect_output(tour("E31"), "Hello channels!\n");
 }
 
+TEST(Tour, E32_AChannelNobodySendsOnDeadlocks) {
+  ProcessResult r = tour("E32", {}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(r, "chan receive", 1);
+  EXPECT_EQ(r.out, "");  // the Printf never runs
+}
+
 TEST(Tour, E33_ClosedChannelYieldsZeroAndFalse) {
   expect_output(tour("E33"), "(false): 0");
   expect_output(tour("E33", {"1000"}), "(false): 0\n1000 more receives: 1000 gave (false): 0\n");
@@ -620,13 +636,13 @@ TEST(Tour, E38_SendOnClosedChannelPanics) {
   expect_panic(tour("E38", {"send-closed"}), "send on closed channel");
 }
 
-TEST(Tour, E38_NilChannelReceiveAndSendBlockForever) {
-  expect_output(tour("E38", {"recv-nil"}),
-                "a goroutine is blocked forever: [chan receive (nil chan)]\n"
-                "main goes on and returns\n");
-  expect_output(tour("E38", {"send-nil"}),
-                "a goroutine is blocked forever: [chan send (nil chan)]\n"
-                "main goes on and returns\n");
+TEST(Tour, E38_NilChannelReceiveAndSendAloneInMainDeadlock) {
+  ProcessResult recv = tour("E38", {"recv-nil"}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(recv, "chan receive \\(nil chan\\)", 1);
+  EXPECT_EQ(recv.out, "");
+  ProcessResult send = tour("E38", {"send-nil"}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(send, "chan send \\(nil chan\\)", 1);
+  EXPECT_EQ(send.out, "");
   // (f), closing a receive-only channel, is a static_assert in the program.
 }
 
@@ -705,6 +721,12 @@ TEST(Tour, E45_ForSelectDefaultWorksUntilDone) {
   int n = std::stoi(m[1]);
   EXPECT_TRUE(n == 5 || n == 6) << r.out;
   EXPECT_GE(r.seconds, 0.499);
+}
+
+TEST(Tour, E46_EmptySelectAloneInMainDeadlocks) {
+  ProcessResult r = tour("E46", {"main"}, {"GOTRACEBACK="}, 30);
+  expect_deadlock(r, "select \\(no cases\\)", 1);
+  EXPECT_EQ(r.out, "");
 }
 
 TEST(Tour, E46_EmptySelectBlocksForever) {
