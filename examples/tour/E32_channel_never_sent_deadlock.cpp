@@ -17,7 +17,8 @@ int main() {
       if (zero != 1) return;
       stringStream.send("Hello channels!");
     });
-    std::optional<std::string> salutation = stringStream.recv();  // salutation, ok := <-stringStream
+    std::optional<std::string> salutation =
+        stringStream.recv();  // salutation, ok := <-stringStream
     std::printf("(%s): %s", salutation ? "true" : "false", salutation.value_or("").c_str());
   });
 }

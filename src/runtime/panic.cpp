@@ -224,8 +224,7 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
     if (st == GStatus::idle || st == GStatus::dead) continue;
     others.push_back(g);
   }
-  std::sort(others.begin(), others.end(),
-            [](const G* a, const G* b) { return a->id < b->id; });
+  std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
   for (G* g : others) {
     GStatus st = g->status.load(std::memory_order_relaxed);
     if (!out.empty()) out += "\n";

@@ -164,8 +164,8 @@ bool find_scopes_in(Dwarf_Die* die, Dwarf_Addr pc, std::vector<Dwarf_Die>* path,
   if (dwarf_child(die, &child) != 0) return false;
   do {
     int tag = dwarf_tag(&child);
-    bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-                tag == DW_TAG_lexical_block;
+    bool code =
+        tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
     bool has_ranges = dwarf_hasattr(&child, DW_AT_low_pc) || dwarf_hasattr(&child, DW_AT_ranges);
     if (has_ranges) {
       if (code && dwarf_haspc(&child, pc) == 1) {

@@ -46,13 +46,12 @@ __attribute__((no_sanitize("address", "thread"))) int walk_chain(std::uintptr_t 
 
 }  // namespace
 
-__attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, void** pcs,
-                                                                  int max) {
+__attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, void** pcs, int max) {
   if (max <= 0 || !g->stack) return 0;
   auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
   auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
-  auto sp = reinterpret_cast<std::uintptr_t>(std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(
-      std::memory_order_acquire));
+  auto sp = reinterpret_cast<std::uintptr_t>(
+      std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire));
   if (sp < lo || sp + (kSavedPcSlot + 1) * sizeof(void*) > hi) return 0;
   auto* saved = reinterpret_cast<const std::uintptr_t*>(sp);
   pcs[0] = reinterpret_cast<void*>(saved[kSavedPcSlot]);

@@ -192,8 +192,8 @@ int alive(const std::string& s) {
     return run([] {
       auto ch = make_chan<int>();
       go([ch] {
-        blocking([] { ::usleep(static_cast<useconds_t>(
-                          std::chrono::microseconds(kQuiet).count())); });
+        blocking(
+            [] { ::usleep(static_cast<useconds_t>(std::chrono::microseconds(kQuiet).count())); });
         ch.send(1);
       });
       ch.recv();

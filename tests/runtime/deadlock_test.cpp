@@ -37,9 +37,9 @@ int count(const std::string& text, const std::string& re) {
 }  // namespace
 
 TEST(Deadlock, EveryKindOfWaitIsReported) {
-  for (const char* name : {"chan-recv", "mutex-cycle", "waitgroup", "cond", "select-no-cases",
-                           "nil-send", "after-stopped-timer", "plain-thread",
-                           "goexit-main-others-blocked"}) {
+  for (const char* name :
+       {"chan-recv", "mutex-cycle", "waitgroup", "cond", "select-no-cases", "nil-send",
+        "after-stopped-timer", "plain-thread", "goexit-main-others-blocked"}) {
     expect_deadlock(scenario(name), name);
   }
 }
@@ -47,8 +47,7 @@ TEST(Deadlock, EveryKindOfWaitIsReported) {
 TEST(Deadlock, TheReportListsEveryGoroutineInIdOrderWithItsWaitReason) {
   ProcessResult r = scenario("chan-recv");
   expect_deadlock(r, "chan-recv");
-  EXPECT_TRUE(std::regex_search(r.err, std::regex("\ngoroutine 1 \\[chan receive\\]:\n")))
-      << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("\ngoroutine 1 \\[chan receive\\]:\n"))) << r.err;
   EXPECT_EQ(count(r.err, "\ngoroutine [0-9]+ \\[chan receive\\]:\n"), 2) << r.err;
   std::size_t first = r.err.find("goroutine 1 [");
   std::size_t second = r.err.find("goroutine ", first + 1);
@@ -73,13 +72,14 @@ TEST(Deadlock, AParkedGoroutinesFramesShowWhereItBlocked) {
       "\t[^\n]*deadlock_scenarios.cpp:[0-9]+ \\+0x[0-9a-f]+\n";
   EXPECT_EQ(count(r.err, frame), 2) << r.err;
   EXPECT_EQ(count(r.err, "gocxx::rt::"), 0) << r.err;
-  EXPECT_EQ(count(r.err, "created by \\(anonymous namespace\\)::deadlock::\\{lambda\\}::operator\\(\\) "
-                         "in goroutine 1\n\t[^\n]*deadlock_scenarios.cpp:[0-9]+\n"),
+  EXPECT_EQ(count(r.err,
+                  "created by \\(anonymous namespace\\)::deadlock::\\{lambda\\}::operator\\(\\) "
+                  "in goroutine 1\n\t[^\n]*deadlock_scenarios.cpp:[0-9]+\n"),
             1)
       << r.err;
   // GOTRACEBACK=system shows the runtime's frames down to the switch.
-  ProcessResult sys = run_process({GOCXX_DEADLOCK_SCENARIOS, "named-function"},
-                                  {"GOTRACEBACK=system"}, 60);
+  ProcessResult sys =
+      run_process({GOCXX_DEADLOCK_SCENARIOS, "named-function"}, {"GOTRACEBACK=system"}, 60);
   EXPECT_GE(count(sys.err, "\ngocxx::rt::park\\("), 2) << sys.err;
 }
 
@@ -98,8 +98,7 @@ TEST(Deadlock, GotracebackNoneKeepsOnlyTheFirstLine) {
 }
 
 TEST(Deadlock, GotracebackCrashAborts) {
-  ProcessResult r =
-      run_process({GOCXX_DEADLOCK_SCENARIOS, "chan-recv"}, {"GOTRACEBACK=crash"}, 60);
+  ProcessResult r = run_process({GOCXX_DEADLOCK_SCENARIOS, "chan-recv"}, {"GOTRACEBACK=crash"}, 60);
   EXPECT_EQ(r.signal, SIGABRT) << r.err;
   EXPECT_EQ(r.err.rfind(kAsleep, 0), 0u) << r.err;
 }

@@ -150,11 +150,12 @@ TEST(Tour, E05_PrintSumDeadlocks) {
   ProcessResult r = tour("E05", {"--scale", "100"}, {"GOTRACEBACK="}, 30);
   expect_deadlock(r, "sync.Mutex.Lock", 2);
   expect_deadlock(r, "sync.WaitGroup.Wait", 1);
-  EXPECT_EQ(r.out, "");  // no sum= line
+  EXPECT_EQ(r.out, "");         // no sum= line
   EXPECT_GE(r.seconds, 0.019);  // after the 20 ms sleeps
   // The two goroutines' frames include printSum's lambda, where each blocked.
-  std::regex frame("main::\\{lambda\\}::operator\\(\\)::\\{lambda\\}::operator\\(\\)\n\t[^\n]*"
-                   "E05_deadlock_printsum.cpp:[0-9]+");
+  std::regex frame(
+      "main::\\{lambda\\}::operator\\(\\)::\\{lambda\\}::operator\\(\\)\n\t[^\n]*"
+      "E05_deadlock_printsum.cpp:[0-9]+");
   auto it = std::sregex_iterator(r.err.begin(), r.err.end(), frame);
   EXPECT_EQ(std::distance(it, std::sregex_iterator()), 2) << r.err;
 }
