@@ -161,8 +161,9 @@ int alive(const std::string& s) {
   }
   if (s == "socket") {  // a goroutine in IO wait: another process connects later
     return run([] {
-      auto [ln, err] = net::listen("tcp", "127.0.0.1:0");
+      auto [listener, err] = net::listen("tcp", "127.0.0.1:0");
       if (err) return 1;
+      net::Listener ln = listener;  // a structured binding cannot be captured (C++20)
       std::string addr = ln.addr().to_string();
       int port = std::stoi(addr.substr(addr.rfind(':') + 1));
       from_another_process([port] {
