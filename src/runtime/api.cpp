@@ -9,6 +9,7 @@
 #include "panic.hpp"
 #include "sched.hpp"
 #include "sema.hpp"
+#include "unwind.hpp"
 
 namespace gocxx::rt {
 
@@ -45,7 +46,17 @@ NewGoroutine new_goroutine(std::size_t size, std::size_t align) {
 }
 
 __attribute__((noinline)) void start_goroutine(void* g, const TaskOps* ops) {
-  rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0));
+  // The return address into go(), and the one out of go() (by the frame-pointer
+  // chain, within the calling goroutine's stack), for `created by`.
+  void* outer = nullptr;
+  rt::G* self = rt::current_g();
+  if (self->kind == rt::G::Kind::goroutine && self->stack) {
+    void* pcs[3];  // into start_goroutine, into go(), out of go()
+    if (rt::walk_here(pcs, 3, nullptr, self->stack.hi) == 3) outer = pcs[2];
+  }
+  auto* child = static_cast<rt::G*>(g);
+  child->creator_pc_outer = outer;
+  rt::start_g(child, ops, __builtin_return_address(0));
 }
 
 void discard_goroutine(void* g) noexcept {

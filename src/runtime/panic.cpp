@@ -130,7 +130,18 @@ void append_created_by(std::string& out, const G* g) {
   if (pc == nullptr || g->id == 1) return;
   std::vector<Symbol> frames = symbolize_inlined(pc, true);
   std::size_t pick = 0;
-  while (pick + 1 < frames.size() && is_runtime_frame(frames[pick].function)) ++pick;
+  // The go statement is in the user's code: skip gocxx's own frames, public ones
+  // too (an argument's copy constructor inlined at the call, with the sanitizers).
+  auto in_gocxx = [](const Symbol& sym) {
+    return is_runtime_frame(sym) || sym.function.rfind("gocxx::", 0) == 0;
+  };
+  while (pick + 1 < frames.size() && in_gocxx(frames[pick])) ++pick;
+  if (in_gocxx(frames[pick]) && g->creator_pc_outer != nullptr) {
+    // go() was a real call, not inlined: its caller is one frame out.
+    frames = symbolize_inlined(g->creator_pc_outer, true);
+    pick = 0;
+    while (pick + 1 < frames.size() && in_gocxx(frames[pick])) ++pick;
+  }
   Symbol sym = frames[pick];
   char buf[64];
   std::snprintf(buf, sizeof buf, " in goroutine %llu",
