@@ -115,7 +115,7 @@ Verdict check_once(std::uint64_t* token) {
   Sched& s = sched();
   *token = activity_token();
   // The runtime's own timers (the stack scavenger) wake no goroutine.
-  if (next_timer_when() != 0 && user_timers_in_heaps() != 0) return Verdict::alive;
+  if (next_timer_when() != 0 && any_user_timer_in_heaps()) return Verdict::alive;
   if (netpoll_waiting()) return Verdict::alive;
   // Every M is waiting for work (sysmon is not an M).
   if (s.mlive.load(std::memory_order_acquire) != s.nm_waiting.load(std::memory_order_acquire))

@@ -457,6 +457,20 @@ std::int64_t user_timers_in_heaps() noexcept {
   return n;
 }
 
+bool any_user_timer_in_heaps() noexcept {
+  Sched& s = sched();
+  int nall = s.nallp.load(std::memory_order_acquire);
+  for (int i = 0; i < nall; ++i) {
+    TimerHeap& h = s.allp[i]->timers;
+    if (h.min_when.load(std::memory_order_acquire) == 0) continue;
+    LockGuard guard(h.mu);
+    for (const TimerHeap::Entry& e : h.heap) {
+      if (!e.t->internal) return true;
+    }
+  }
+  return false;
+}
+
 void run_all_timers(std::int64_t now) {
   Sched& s = sched();
   int n = s.nallp.load(std::memory_order_acquire);

@@ -45,6 +45,9 @@ std::int64_t live_timers() noexcept;
 // For tests: timers waiting in some heap, the runtime's own (stack scavenging)
 // not counted.
 std::int64_t user_timers_in_heaps() noexcept;
+// Whether some heap holds a timer that is not the runtime's own (stops at the
+// first: the deadlock check asks while 100,000 sleepers may be waiting).
+bool any_user_timer_in_heaps() noexcept;
 
 struct Timer {
   Timer() noexcept;
