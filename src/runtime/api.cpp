@@ -9,7 +9,6 @@
 #include "panic.hpp"
 #include "sched.hpp"
 #include "sema.hpp"
-#include "unwind.hpp"
 
 namespace gocxx::rt {
 
@@ -46,17 +45,10 @@ NewGoroutine new_goroutine(std::size_t size, std::size_t align) {
 }
 
 __attribute__((noinline)) void start_goroutine(void* g, const TaskOps* ops) {
-  // The return address into go(), and the one out of go() (by the frame-pointer
-  // chain, within the calling goroutine's stack), for `created by`.
-  void* outer = nullptr;
-  rt::G* self = rt::current_g();
-  if (self->kind == rt::G::Kind::goroutine && self->stack) {
-    void* pcs[3];  // into start_goroutine, into go(), out of go()
-    if (rt::walk_here(pcs, 3, nullptr, self->stack.hi) == 3) outer = pcs[2];
-  }
-  auto* child = static_cast<rt::G*>(g);
-  child->creator_pc_outer = outer;
-  rt::start_g(child, ops, __builtin_return_address(0));
+  // The return address into go() (the user's function when go() was inlined), and
+  // this frame, from which start_g finds the return address out of go() for when
+  // it was not (`created by`).
+  rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0), __builtin_frame_address(0));
 }
 
 void discard_goroutine(void* g) noexcept {
@@ -89,7 +81,7 @@ void run_main(void (*fn)(void*), void* arg) {
   rt::G* g = rt::new_g(sizeof(Task), alignof(Task), &storage);
   if (std::uint64_t id = rt::claim_main_goid(); id != 0) g->id = id;
   ::new (storage) Task(task);
-  rt::start_g(g, &kTaskOps<Task>, __builtin_return_address(0));
+  rt::start_g(g, &kTaskOps<Task>, __builtin_return_address(0), nullptr);
   rt::sema_acquire(&main.done, "chan receive");
 }
 
