@@ -1,6 +1,5 @@
-// Stack walking by frame pointers: the frames of a parked goroutine (from the
-// registers its context switch saved) and of the running code (the CPU profiler's
-// signal handler, the block and mutex profiles). Every frame record is checked to
+// Stack walking by frame pointers: the frames of a parked goroutine, from the
+// registers its context switch saved. Every frame record is checked to
 // lie inside the stack being walked and above the previous one, so a frame built
 // without a frame pointer ends the walk early instead of faulting. Why frame
 // pointers rather than DWARF unwinding: docs/decisions.md D34.
@@ -56,17 +55,6 @@ __attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, vo
   auto* saved = reinterpret_cast<const std::uintptr_t*>(sp);
   pcs[0] = reinterpret_cast<void*>(saved[kSavedPcSlot]);
   return walk_chain(saved[kSavedFpSlot], sp, hi, pcs, 1, max);
-}
-
-__attribute__((noinline)) int walk_here(void** pcs, int max, const void* lo, const void* hi) {
-  auto fp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-  return walk_chain(fp, lo != nullptr ? reinterpret_cast<std::uintptr_t>(lo) : fp,
-                    reinterpret_cast<std::uintptr_t>(hi), pcs, 0, max);
-}
-
-int walk_from(std::uintptr_t fp, const void* lo, const void* hi, void** pcs, int max) {
-  return walk_chain(fp, reinterpret_cast<std::uintptr_t>(lo), reinterpret_cast<std::uintptr_t>(hi),
-                    pcs, 0, max);
 }
 
 }  // namespace gocxx::rt

@@ -62,14 +62,16 @@ int deadlock(const std::string& s) {
   if (s == "mutex-cycle") {  // E05's shape: each holds one mutex and wants the other
     return run([] {
       sync::Mutex a, b;
-      sync::WaitGroup wg;
-      auto both = [&wg](sync::Mutex* first, sync::Mutex* second) {
+      sync::WaitGroup wg, holding;
+      auto both = [&wg, &holding](sync::Mutex* first, sync::Mutex* second) {
         std::lock_guard<sync::Mutex> l1(*first);
-        time::sleep(20ms);
+        holding.done();  // both hold their first mutex before either wants its second
+        holding.wait();
         std::lock_guard<sync::Mutex> l2(*second);
         wg.done();
       };
       wg.add(2);
+      holding.add(2);
       go(both, &a, &b);
       go(both, &b, &a);
       wg.wait();
