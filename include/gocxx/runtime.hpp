@@ -40,8 +40,11 @@ namespace gocxx {
 // arguments are decay-copied; the copies are invoked as rvalues. Returns at once
 // (under the child-first policy the child may already have run to its first
 // blocking point). Starts the runtime if it is not running yet.
+//
+// Always inlined, in every build type, so that the goroutine's `created by` line
+// in tracebacks names the function containing the call.
 template <class F, class... Args>
-void go(F&& f, Args&&... args) {
+[[gnu::always_inline]] inline void go(F&& f, Args&&... args) {
   if constexpr (std::is_pointer_v<std::remove_reference_t<F>>) {
     if (f == nullptr) detail::fatal("go of nil func value");
   }

@@ -45,10 +45,9 @@ NewGoroutine new_goroutine(std::size_t size, std::size_t align) {
 }
 
 __attribute__((noinline)) void start_goroutine(void* g, const TaskOps* ops) {
-  // The return address into go() (the user's function when go() was inlined), and
-  // this frame, from which start_g finds the return address out of go() for when
-  // it was not (`created by`).
-  rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0), __builtin_frame_address(0));
+  // The return address into the function that called go() (always inlined): the
+  // traceback's `created by`.
+  rt::start_g(static_cast<rt::G*>(g), ops, __builtin_return_address(0));
 }
 
 void discard_goroutine(void* g) noexcept {
@@ -81,7 +80,7 @@ void run_main(void (*fn)(void*), void* arg) {
   rt::G* g = rt::new_g(sizeof(Task), alignof(Task), &storage);
   if (std::uint64_t id = rt::claim_main_goid(); id != 0) g->id = id;
   ::new (storage) Task(task);
-  rt::start_g(g, &kTaskOps<Task>, __builtin_return_address(0), nullptr);
+  rt::start_g(g, &kTaskOps<Task>, __builtin_return_address(0));
   rt::sema_acquire(&main.done, "chan receive");
 }
 

@@ -130,8 +130,6 @@ struct G {
   Racy<std::uint64_t> id = 0;
   Racy<std::uint64_t> parent_id = 0;
   Racy<void*> creator_pc = nullptr;  // in the function that called go()
-  // One frame further out, for when go() itself was not inlined (the sanitizers).
-  Racy<void*> creator_pc_outer = nullptr;
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
   bool goexiting = false;  // unwinding from runtime::goexit (set by the G itself)

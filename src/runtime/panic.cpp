@@ -135,13 +135,10 @@ void append_created_by(std::string& out, const G* g) {
   auto in_gocxx = [](const Symbol& sym) {
     return is_runtime_frame(sym) || sym.function.rfind("gocxx::", 0) == 0;
   };
+  // Where every frame is gocxx's (a goroutine started by WaitGroup::go), the
+  // outermost, the function holding the go call, is the creator, as Go names
+  // sync.(*WaitGroup).Go.
   while (pick + 1 < frames.size() && in_gocxx(frames[pick])) ++pick;
-  if (in_gocxx(frames[pick]) && g->creator_pc_outer != nullptr) {
-    // go() was a real call, not inlined: its caller is one frame out.
-    frames = symbolize_inlined(g->creator_pc_outer, true);
-    pick = 0;
-    while (pick + 1 < frames.size() && in_gocxx(frames[pick])) ++pick;
-  }
   Symbol sym = frames[pick];
   char buf[64];
   std::snprintf(buf, sizeof buf, " in goroutine %llu",

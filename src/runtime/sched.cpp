@@ -862,7 +862,7 @@ void goroutine_trampoline_entry(void* arg) {
 
 }  // namespace
 
-void start_g(G* g, const detail::TaskOps* ops, void* creator_pc, void* creator_frame) {
+void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
   maybe_preempt();
   Sched& s = sched();
   G* self = current_g();
@@ -871,17 +871,6 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc, void* creator_f
   g->task_ops = ops;
   g->parent_id = self->kind == G::Kind::goroutine ? static_cast<std::uint64_t>(self->id) : 0;
   g->creator_pc = creator_pc;
-  // One frame further out by the frame-pointer chain, if the record lies on this
-  // goroutine's stack (a caller built without frame pointers leaves garbage).
-  void* outer = nullptr;
-  if (creator_frame != nullptr && self->kind == G::Kind::goroutine) {
-    auto fp = reinterpret_cast<std::uintptr_t>(creator_frame);
-    std::uintptr_t caller = *reinterpret_cast<const std::uintptr_t*>(fp);
-    if (caller > fp &&
-        caller + 2 * sizeof(void*) <= reinterpret_cast<std::uintptr_t>(self->stack.hi))
-      outer = reinterpret_cast<void* const*>(caller)[1];
-  }
-  g->creator_pc_outer = outer;
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   if (p != nullptr) {
     p->goroutines.fetch_add(1, std::memory_order_relaxed);

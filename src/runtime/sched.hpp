@@ -82,10 +82,9 @@ void retire_idle_ms(std::int64_t now);
 void take_handed_p(M* m);
 
 // go(): a new G, its task storage, and starting it.
-// creator_pc: the return address into the function that called go();
-// creator_frame: the frame of the runtime function it returns to, whose caller's
-// return address is one frame further out (null: none).
-void start_g(G* g, const detail::TaskOps* ops, void* creator_pc, void* creator_frame);
+// creator_pc: the return address into the function that called go() (which is
+// always inlined).
+void start_g(G* g, const detail::TaskOps* ops, void* creator_pc);
 void gosched_impl();
 [[noreturn]] void goexit_impl();
 

@@ -348,7 +348,104 @@ std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address) {
   return frames;
 }
 
-Symbol symbolize(const void* pc, bool return_address) {
+#if defined(GOCXX_HAVE_LIBDW)
+namespace {
+
+// libdw unwinds "threads" of a "process" it has attached to through callbacks;
+// here the process is this one and its only thread is the context being walked.
+// Set under DwflState::mu for the length of one walk.
+const SavedContext* g_unwinding = nullptr;
+
+struct UnwindWalk {
+  void** pcs;
+  int max;
+  int n;
+};
+
+bool unwind_get_thread(Dwfl*, pid_t, void*, void** thread_arg) {
+  *thread_arg = nullptr;
+  return g_unwinding != nullptr;
+}
+
+pid_t unwind_next_thread(Dwfl*, void*, void**) {
+  return 0;  // walks name their thread; nothing to enumerate
+}
+
+__attribute__((no_sanitize("address", "thread"))) bool unwind_memory_read(Dwfl*, Dwarf_Addr addr,
+                                                                        Dwarf_Word* result, void*) {
+  const SavedContext* ctx = g_unwinding;
+  if (ctx == nullptr || addr < ctx->stack_lo || addr % sizeof(Dwarf_Word) != 0 ||
+      addr + sizeof(Dwarf_Word) > ctx->stack_hi) {
+    return false;
+  }
+  *result = *reinterpret_cast<const Dwarf_Word*>(static_cast<std::uintptr_t>(addr));
+  return true;
+}
+
+bool unwind_set_initial_registers(Dwfl_Thread* thread, void*) {
+  const SavedContext* ctx = g_unwinding;
+  if (ctx == nullptr) return false;
+#if defined(__x86_64__)
+  constexpr int kSpRegister = 7;
+#elif defined(__aarch64__)
+  constexpr int kSpRegister = 31;
+#endif
+  Dwarf_Word sp = ctx->sp;
+  if (!dwfl_thread_state_registers(thread, kSpRegister, 1, &sp)) return false;
+  for (int i = 0; i < ctx->nregisters; ++i) {
+    Dwarf_Word v = ctx->registers[i].value;
+    if (!dwfl_thread_state_registers(thread, ctx->registers[i].dwarf_number, 1, &v)) return false;
+  }
+  dwfl_thread_state_register_pc(thread, ctx->pc);
+  return true;
+}
+
+int unwind_frame(Dwfl_Frame* frame, void* arg) {
+  auto* walk = static_cast<UnwindWalk*>(arg);
+  Dwarf_Addr pc = 0;
+  bool activation = false;
+  if (!dwfl_frame_pc(frame, &pc, &activation) || pc == 0) return DWARF_CB_ABORT;
+  walk->pcs[walk->n++] = reinterpret_cast<void*>(static_cast<std::uintptr_t>(pc));
+  return walk->n < walk->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+const Dwfl_Thread_Callbacks kUnwindCallbacks = {
+    unwind_next_thread, unwind_get_thread, unwind_memory_read, unwind_set_initial_registers,
+    nullptr,            nullptr,
+};
+
+}  // namespace
+#endif
+
+int unwind_saved_context(const SavedContext& ctx, void** pcs, int max) {
+#if defined(GOCXX_HAVE_LIBDW)
+  if (max <= 0) return 0;
+  DwflState& s = dwfl_state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (s.dwfl == nullptr) s.report();
+  if (s.dwfl == nullptr) return -1;
+  static int attached = 0;  // 0 not yet, 1 attached, -1 failed
+  if (attached == 0) {
+    attached = dwfl_attach_state(s.dwfl, nullptr, getpid(), &kUnwindCallbacks, nullptr) ? 1 : -1;
+  }
+  if (attached < 0) return -1;
+  if (dwfl_addrmodule(s.dwfl, ctx.pc) == nullptr) s.report();  // a library loaded since
+  UnwindWalk walk{pcs, max, 0};
+  g_unwinding = &ctx;
+  dwfl_getthread_frames(s.dwfl, getpid(), unwind_frame, &walk);
+  g_unwinding = nullptr;
+  return walk.n;
+#else
+  (void)ctx;
+  (void)pcs;
+  (void)max;
+  return -1;
+#endif
+}
+
+namespace {
+
+Symbol symbolize_uncached(const void* pc, bool return_address) {
   Symbol sym;
   auto addr = reinterpret_cast<std::uintptr_t>(pc);
   // A return address points after the call; its line is the call's line.
@@ -369,6 +466,25 @@ Symbol symbolize(const void* pc, bool return_address) {
     }
     if (info.dli_fname != nullptr) sym.file = info.dli_fname;
   }
+  return sym;
+}
+
+}  // namespace
+
+Symbol symbolize(const void* pc, bool return_address) {
+  // A dump of many goroutines parked in the same places looks up the same pcs again
+  // and again, and a symbol-table lookup is a linear search.
+  static auto* cache = new std::unordered_map<std::uintptr_t, Symbol>;
+  static std::mutex cache_mu;
+  std::uintptr_t key = reinterpret_cast<std::uintptr_t>(pc) * 2 + (return_address ? 1 : 0);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache->find(key);
+    if (it != cache->end()) return it->second;
+  }
+  Symbol sym = symbolize_uncached(pc, return_address);
+  std::lock_guard<std::mutex> lock(cache_mu);
+  if (cache->size() < 100000) cache->emplace(key, sym);
   return sym;
 }
 

@@ -26,6 +26,27 @@ std::vector<Symbol> symbolize_inlined(const void* pc, bool return_address);
 // "ns::f(int) const" -> "ns::f".
 std::string strip_parameters(std::string name);
 
+// A switched-out context as DWARF call-frame information sees it: the pc it
+// resumes at, its stack pointer and the callee-saved registers the switch kept,
+// by DWARF register number. Only memory inside [stack_lo, stack_hi) is read.
+struct SavedContext {
+  struct Register {
+    int dwarf_number;
+    std::uintptr_t value;
+  };
+  std::uintptr_t pc = 0;
+  std::uintptr_t sp = 0;
+  Register registers[16]{};
+  int nregisters = 0;
+  std::uintptr_t stack_lo = 0;
+  std::uintptr_t stack_hi = 0;
+};
+
+// Unwinds ctx by the modules' call-frame information (libdw), storing return
+// addresses innermost first (pcs[0] is ctx.pc). Returns how many it stored, or -1
+// when this build cannot unwind (no libdw).
+int unwind_saved_context(const SavedContext& ctx, void** pcs, int max);
+
 // A mangled C++ name demangled (the name itself if it is not one).
 std::string demangle(const char* name);
 

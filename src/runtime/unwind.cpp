@@ -1,47 +1,35 @@
-// Stack walking by frame pointers: the frames of a parked goroutine, from the
-// registers its context switch saved. Every frame record is checked to
-// lie inside the stack being walked and above the previous one, so a frame built
-// without a frame pointer ends the walk early instead of faulting. Why frame
-// pointers rather than DWARF unwinding: docs/decisions.md D34.
+// The frames of a parked goroutine, from the registers its context switch saved,
+// unwound by the modules' DWARF call-frame information (the same tables exceptions
+// unwind by), so no code needs frame pointers. Why not frame pointers:
+// docs/decisions.md D34.
 #include "unwind.hpp"
 
+#include <atomic>
 #include <cstdint>
 
 #include "gmp.hpp"
+#include "symbolize.hpp"
 
 namespace gocxx::rt {
 namespace {
 
-// Where the context switch leaves the frame pointer and the return address, in
-// words from the saved stack pointer (context_switch_*.S).
+// How the context switch lays out what it saved, in words from the saved stack
+// pointer (context_switch_*.S), and the DWARF numbers of those registers.
 #if defined(__x86_64__)
-constexpr int kSavedFpSlot = 5;  // r15 r14 r13 r12 rbx rbp, then the return address
+// r15 r14 r13 r12 rbx rbp, then the resume address.
+constexpr int kSavedRegisterDwarf[] = {15, 14, 13, 12, 3, 6};
+constexpr int kFirstSavedRegisterSlot = 0;
 constexpr int kSavedPcSlot = 6;
+constexpr int kSavedWords = 7;
 #elif defined(__aarch64__)
-constexpr int kSavedFpSlot = 18;  // d8-d15, x19-x28, then x29 (fp) and x30 (lr)
+// d8-d15 (slots 0-7), x19-x28, x29 (fp), then x30 (the resume address).
+constexpr int kSavedRegisterDwarf[] = {19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29};
+constexpr int kFirstSavedRegisterSlot = 8;
 constexpr int kSavedPcSlot = 19;
+constexpr int kSavedWords = 22;  // 0xb0 bytes
 #else
 #error "unsupported architecture"
 #endif
-
-// Follows the chain of {previous frame pointer, return address} records from fp,
-// within [lo, hi).
-__attribute__((no_sanitize("address", "thread"))) int walk_chain(std::uintptr_t fp,
-                                                                 std::uintptr_t lo,
-                                                                 std::uintptr_t hi, void** pcs,
-                                                                 int n, int max) {
-  while (n < max) {
-    if (fp < lo || fp + 2 * sizeof(void*) > hi || fp % sizeof(void*) != 0) break;
-    auto* record = reinterpret_cast<const std::uintptr_t*>(fp);
-    std::uintptr_t next = record[0];
-    std::uintptr_t ret = record[1];
-    if (ret == 0) break;
-    pcs[n++] = reinterpret_cast<void*>(ret);
-    if (next <= fp) break;  // the chain must go up the stack
-    fp = next;
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -51,10 +39,21 @@ __attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, vo
   auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
   auto sp = reinterpret_cast<std::uintptr_t>(
       std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire));
-  if (sp < lo || sp + (kSavedPcSlot + 1) * sizeof(void*) > hi) return 0;
+  if (sp < lo || sp % sizeof(void*) != 0 || sp + kSavedWords * sizeof(void*) > hi) return 0;
   auto* saved = reinterpret_cast<const std::uintptr_t*>(sp);
-  pcs[0] = reinterpret_cast<void*>(saved[kSavedPcSlot]);
-  return walk_chain(saved[kSavedFpSlot], sp, hi, pcs, 1, max);
+  SavedContext ctx;
+  ctx.pc = saved[kSavedPcSlot];
+  ctx.sp = sp + kSavedWords * sizeof(void*);
+  for (int r : kSavedRegisterDwarf) {
+    ctx.registers[ctx.nregisters] = {r, saved[kFirstSavedRegisterSlot + ctx.nregisters]};
+    ++ctx.nregisters;
+  }
+  ctx.stack_lo = sp;
+  ctx.stack_hi = hi;
+  int n = unwind_saved_context(ctx, pcs, max);
+  if (n >= 0) return n;
+  pcs[0] = reinterpret_cast<void*>(ctx.pc);  // no unwinder in this build
+  return 1;
 }
 
 }  // namespace gocxx::rt

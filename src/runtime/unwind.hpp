@@ -1,4 +1,4 @@
-// Frame-pointer stack walks (unwind.cpp). It returns how many return addresses
+// Stack walks of switched-out goroutines (unwind.cpp). It returns how many return addresses
 // it stored in pcs, innermost first.
 #pragma once
 
