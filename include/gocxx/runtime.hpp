@@ -33,6 +33,7 @@
 #include <utility>
 
 #include "detail/goroutine.hpp"
+#include "errors.hpp"
 
 namespace gocxx {
 
@@ -165,4 +166,15 @@ void set_stack_size(std::size_t bytes);
 std::size_t stack_size();
 
 }  // namespace runtime
+
+namespace debug {
+
+// Go 1.23's runtime/debug.SetCrashOutput: every fatal report (an uncaught panic,
+// a fatal error such as a deadlock, a stack overflow, the SIGQUIT dump) is written
+// to fd as well as to standard error. fd is duplicated, so the caller may close
+// it at once; a later call replaces the earlier one, and -1 stops the extra copy.
+// Fails (with the system's reason) only when fd cannot be duplicated.
+Error set_crash_output(int fd);
+
+}  // namespace debug
 }  // namespace gocxx

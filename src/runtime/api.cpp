@@ -160,3 +160,13 @@ std::size_t stack_size() {
 }
 
 }  // namespace gocxx::runtime
+
+namespace gocxx::debug {
+
+Error set_crash_output(int fd) {
+  int err = rt::set_crash_output(fd < 0 ? -1 : fd);
+  if (err != 0) return errors::make(std::string("set_crash_output: ") + std::strerror(err));
+  return Error();
+}
+
+}  // namespace gocxx::debug

@@ -132,6 +132,8 @@ struct G {
   Racy<void*> creator_pc = nullptr;  // in the function that called go()
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
+  // When it last parked, by Sched::coarse_now (0: never): a traceback's ", N minutes".
+  Racy<std::int64_t> wait_since = 0;
   bool goexiting = false;  // unwinding from runtime::goexit (set by the G itself)
 
   // --- scheduling ---
@@ -237,6 +239,9 @@ inline constexpr std::uint64_t kSyscallStateMask = 3;
 
 struct Sched {
   Lock lock;                                      // guards the fields marked GOCXX_GUARDED_BY(lock)
+  // nanotime() as sysmon last read it (at least every 10 ms while anything runs):
+  // the clock a park stamps G::wait_since with, for the price of a load.
+  std::atomic<std::int64_t> coarse_now{0};
   G* runq_head GOCXX_GUARDED_BY(lock) = nullptr;  // the global run queue
   G* runq_tail GOCXX_GUARDED_BY(lock) = nullptr;
   std::atomic<std::int64_t> runq_size{0};  // written under lock, read without

@@ -5,11 +5,15 @@
 
 #include <cxxabi.h>
 #include <execinfo.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "clock.hpp"
 #include "sched.hpp"
 #include "symbolize.hpp"
 #include "unwind.hpp"
@@ -30,16 +35,27 @@ std::terminate_handler g_previous_terminate = nullptr;
 struct sigaction g_previous_segv {};
 struct sigaction g_previous_bus {};
 
-void write_all(const std::string& s) noexcept {
-  const char* p = s.data();
-  std::size_t n = s.size();
+// debug::set_crash_output's descriptor (a dup), or -1.
+std::atomic<int> g_crash_fd{-1};
+
+void write_fd(int fd, const char* p, std::size_t n) noexcept {
   while (n > 0) {
-    ssize_t w = ::write(STDERR_FILENO, p, n);
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return;
     p += w;
     n -= static_cast<std::size_t>(w);
   }
 }
+
+// A fatal report goes to standard error and to the crash output, if one is set.
+void write_report(const char* p, std::size_t n) noexcept {
+  write_fd(STDERR_FILENO, p, n);
+  int fd = g_crash_fd.load(std::memory_order_acquire);
+  if (fd >= 0) write_fd(fd, p, n);
+}
+
+void write_all(const std::string& s) noexcept { write_report(s.data(), s.size()); }
 
 // GOTRACEBACK, as Go reads it: none (0), single (the default), all (1), system
 // (2), crash (system, then abort). Read when a report is written: the setting at
@@ -117,9 +133,16 @@ bool frame_is(void* pc, const char* fragment) {
 }
 
 void append_header(std::string& out, const G* g, const char* status) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s]:\n", static_cast<unsigned long long>(g->id),
-                status, static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
+  // Whole minutes parked, once at least one: Go's "[chan receive, 2 minutes]".
+  char minutes[48] = "";
+  std::int64_t since = g->wait_since;
+  if (g->status.load(std::memory_order_relaxed) == GStatus::waiting && since != 0) {
+    std::int64_t waited = (nanotime() - since) / (60 * std::int64_t{1'000'000'000});
+    if (waited >= 1) std::snprintf(minutes, sizeof minutes, ", %lld minutes", static_cast<long long>(waited));
+  }
+  char buf[192];
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s%s]:\n", static_cast<unsigned long long>(g->id),
+                status, minutes, static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
   out += buf;
 }
 
@@ -296,7 +319,7 @@ void on_segv(int sig, siginfo_t* info, void* uctx) {
                           "runtime: goroutine stack exceeds %zu-byte limit\n"
                           "fatal error: goroutine %llu stack overflow\n",
                           g->stack.size(), static_cast<unsigned long long>(g->id));
-    if (n > 0) (void)!::write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
+    if (n > 0) write_report(buf, static_cast<std::size_t>(n));
     _exit(2);
   }
   const struct sigaction& prev = sig == SIGBUS ? g_previous_bus : g_previous_segv;
@@ -351,7 +374,103 @@ void fatal(const char* msg) noexcept {
   die();
 }
 
+namespace {
+
+// SIGQUIT: the handler only records what Go's report shows about the signal and
+// wakes sysmon, which writes the report (allocation, symbolisation and locks are
+// not for signal handlers; sysmon runs whatever the goroutines are doing).
+struct SigquitReport {
+  std::atomic<int> pending{0};
+  std::uintptr_t pc = 0;
+  int m_id = 0;
+  int code = 0;
+  bool have_registers = false;
+  mcontext_t registers{};
+};
+SigquitReport g_sigquit;
+
+void on_sigquit(int /*sig*/, siginfo_t* info, void* uctx) {
+  if (g_sigquit.pending.exchange(1, std::memory_order_acq_rel) != 0) return;
+  int saved_errno = errno;
+  M* m = current_m();
+  g_sigquit.m_id = m != nullptr ? m->id : 0;
+  g_sigquit.code = info != nullptr ? info->si_code : 0;
+  if (uctx != nullptr) {
+    g_sigquit.registers = static_cast<ucontext_t*>(uctx)->uc_mcontext;
+    g_sigquit.have_registers = true;
+#if defined(__x86_64__)
+    g_sigquit.pc = static_cast<std::uintptr_t>(g_sigquit.registers.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+    g_sigquit.pc = static_cast<std::uintptr_t>(g_sigquit.registers.pc);
+#endif
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  wake_sysmon();
+  errno = saved_errno;
+}
+
+// Go's dumpregs: one register a line, the name padded to seven columns.
+void append_registers(std::string& out, const mcontext_t& mc) {
+  char buf[64];
+  auto line = [&](const char* name, unsigned long long v) {
+    std::snprintf(buf, sizeof buf, "%-7s0x%llx\n", name, v);
+    out += buf;
+  };
+#if defined(__x86_64__)
+  static constexpr std::pair<const char*, int> kOrder[] = {
+      {"rax", REG_RAX}, {"rbx", REG_RBX}, {"rcx", REG_RCX}, {"rdx", REG_RDX}, {"rdi", REG_RDI},
+      {"rsi", REG_RSI}, {"rbp", REG_RBP}, {"rsp", REG_RSP}, {"r8", REG_R8},   {"r9", REG_R9},
+      {"r10", REG_R10}, {"r11", REG_R11}, {"r12", REG_R12}, {"r13", REG_R13}, {"r14", REG_R14},
+      {"r15", REG_R15}, {"rip", REG_RIP}, {"rflags", REG_EFL}};
+  for (const auto& [name, reg] : kOrder) line(name, static_cast<unsigned long long>(mc.gregs[reg]));
+  auto csgsfs = static_cast<unsigned long long>(mc.gregs[REG_CSGSFS]);
+  line("cs", csgsfs & 0xffff);
+  line("fs", (csgsfs >> 32) & 0xffff);
+  line("gs", (csgsfs >> 16) & 0xffff);
+#elif defined(__aarch64__)
+  for (int i = 0; i < 29; ++i) {
+    char name[8];
+    std::snprintf(name, sizeof name, "r%d", i);
+    line(name, mc.regs[i]);
+  }
+  line("fp", mc.regs[29]);
+  line("lr", mc.regs[30]);
+  line("sp", mc.sp);
+  line("pc", mc.pc);
+  line("fault", mc.fault_address);
+#endif
+}
+
+}  // namespace
+
+bool sigquit_pending() noexcept {
+  return g_sigquit.pending.load(std::memory_order_acquire) != 0;
+}
+
+void report_sigquit() noexcept {
+  std::atomic_thread_fence(std::memory_order_acquire);
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "SIGQUIT: quit\nPC=0x%llx m=%d sigcode=%d\n",
+                static_cast<unsigned long long>(g_sigquit.pc), g_sigquit.m_id, g_sigquit.code);
+  std::string out = buf;
+  std::fflush(stdout);
+  if (!want_no_traceback()) {
+    out += "\n";
+    out += traceback_impl(true, nullptr, 0, nullptr);
+    if (g_sigquit.have_registers) {
+      out += "\n";
+      append_registers(out, g_sigquit.registers);
+    }
+  }
+  write_all(out);
+  die();
+}
+
+namespace {
+
 constexpr std::size_t kSignalStackSize = 64 * 1024;
+
+}  // namespace
 
 void* install_signal_stack() noexcept {
   constexpr std::size_t kSize = kSignalStackSize;
@@ -385,6 +504,28 @@ void install_crash_handlers() noexcept {
     sigaction(SIGSEGV, &sa, &g_previous_segv);
     sigaction(SIGBUS, &sa, &g_previous_bus);
   }
+  // SIGQUIT dumps every goroutine, as in Go, unless the program (or whatever hosts
+  // it) has a handler of its own; signal::notify takes it over and gives it back.
+  struct sigaction old {};
+  if (sigaction(SIGQUIT, nullptr, &old) == 0 && (old.sa_flags & SA_SIGINFO) == 0 &&
+      old.sa_handler == SIG_DFL) {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigquit;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGQUIT, &sa, nullptr);
+  }
+}
+
+int set_crash_output(int fd) noexcept {
+  int copy = -1;
+  if (fd >= 0) {
+    copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return errno;
+  }
+  int old = g_crash_fd.exchange(copy, std::memory_order_acq_rel);
+  if (old >= 0) close(old);
+  return 0;
 }
 
 }  // namespace gocxx::rt

@@ -18,6 +18,15 @@ void* install_signal_stack() noexcept;
 // Before such a thread ends: disables and frees what install_signal_stack made.
 void remove_signal_stack(void* stack) noexcept;
 
+// SIGQUIT: whether one arrived, and the report sysmon then writes (every goroutine,
+// exit 2).
+bool sigquit_pending() noexcept;
+[[noreturn]] void report_sigquit() noexcept;
+
+// debug::set_crash_output: fd >= 0 duplicates it as the second destination of every
+// fatal report, -1 removes it. Returns 0 or an errno value.
+int set_crash_output(int fd) noexcept;
+
 // `goroutine N [status]:` plus, for the calling goroutine, its frames.
 std::string traceback(bool all, G* self, int skip_frames);
 

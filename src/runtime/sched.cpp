@@ -740,6 +740,7 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   G* self = m->curg;
   if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
   self->wait_reason = wait_reason;
+  self->wait_since = sched().coarse_now.load(std::memory_order_relaxed);
   self->status.store(GStatus::waiting, std::memory_order_relaxed);
   G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);

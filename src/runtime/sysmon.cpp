@@ -27,6 +27,7 @@
 #include <cstdio>
 
 #include "futex.hpp"
+#include "panic.hpp"
 #include "sched.hpp"
 
 namespace gocxx::rt {
@@ -174,6 +175,7 @@ void* sysmon_main(void* /*arg*/) {
   std::int64_t delay = kMinDelayNs;
   int idle_cycles = 0;
   std::int64_t last_procs_check = nanotime();
+  s.coarse_now.store(last_procs_check, std::memory_order_relaxed);
   for (;;) {
     if (everything_idle()) {
       // Nothing to watch: sleep for the longest period, or until a goroutine
@@ -183,15 +185,18 @@ void* sysmon_main(void* /*arg*/) {
       s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
       while (everything_idle() && g_wake_word.load(std::memory_order_acquire) == 0) {
         sleep_ns_on_word(kMaxDelayNs);
+        s.coarse_now.store(nanotime(), std::memory_order_relaxed);
         every_second(last_procs_check);
         if (everything_idle()) check_deadlock(nanotime());
       }
       g_wake_word.store(0, std::memory_order_relaxed);
       s.sysmon_sleeping.store(false, std::memory_order_relaxed);
+      if (sigquit_pending()) report_sigquit();
       delay = kMinDelayNs;
       idle_cycles = 0;
     }
     std::int64_t now = nanotime();
+    s.coarse_now.store(now, std::memory_order_relaxed);
     every_second(last_procs_check);
     std::int64_t next_timer = 0;
     if (look(now, &next_timer)) {
@@ -204,6 +209,7 @@ void* sysmon_main(void* /*arg*/) {
     if (next_timer != 0) sleep = std::clamp(next_timer - nanotime(), kMinDelayNs, delay);
     sleep_ns_on_word(sleep);
     g_wake_word.store(0, std::memory_order_relaxed);
+    if (sigquit_pending()) report_sigquit();
   }
   return nullptr;
 }

@@ -1,6 +1,11 @@
 // Programs that die the way Go programs die; crash_test.cpp runs each one and
 // checks its output and exit status.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -33,6 +38,22 @@ __attribute__((noinline)) int huge_frame(int seed) {
   big[sizeof big - 1] = static_cast<char>(seed);
   asm volatile("" : : "r"(big) : "memory");
   return big[seed & 1] + big[sizeof big - 1];
+}
+
+__attribute__((noinline)) void wait_for_the_quit(Chan<int> ch) {
+  ch.recv();
+}
+
+// Every fatal report also goes to $GOCXX_CRASH_FILE (set_crash_output), whose
+// descriptor is closed at once: the runtime keeps its own copy.
+void set_crash_file() {
+  const char* path = std::getenv("GOCXX_CRASH_FILE");
+  int fd = path != nullptr ? ::open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+  if (fd < 0 || debug::set_crash_output(fd)) {
+    std::fprintf(stderr, "cannot set the crash output\n");
+    std::exit(100);
+  }
+  ::close(fd);
 }
 
 int overflow_in_goroutine() {
@@ -103,6 +124,38 @@ int main(int argc, char** argv) {
   if (s == "stack-overflow-64k") {
     runtime::set_stack_size(64 * 1024);
     return overflow_in_goroutine();
+  }
+  if (s == "sigquit") {
+    return run([] {
+      auto ch = make_chan<int>();
+      go([ch] { wait_for_the_quit(ch); });
+      runtime::gosched();
+      ::kill(::getpid(), SIGQUIT);  // a kill(1) from the program itself: sigcode 0
+      ch.recv();
+      return 0;
+    });
+  }
+  if (s == "sigquit-notified") {
+    return run([] {
+      auto sigs = make_chan<int>(1);
+      signal::notify(sigs, {SIGQUIT});
+      ::kill(::getpid(), SIGQUIT);
+      std::printf("got signal %d\n", *sigs.recv());
+      return 0;
+    });
+  }
+  if (s == "crash-output-panic") {
+    set_crash_file();
+    return run([] { throw_boom(); });
+  }
+  if (s == "crash-output-deadlock") {
+    set_crash_file();
+    return run([] { make_chan<int>().recv(); });
+  }
+  if (s == "crash-output-removed") {
+    set_crash_file();
+    if (debug::set_crash_output(-1)) return 100;
+    return run([] { throw_boom(); });
   }
   if (s == "main-returns-while-others-run") {
     return run([] {

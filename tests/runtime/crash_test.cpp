@@ -1,8 +1,13 @@
 // What Go prints when a program dies: an uncaught exception (panic) in a goroutine,
 // a runtime fatal error, a stack overflow. Each scenario runs as a child process.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cstdio>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "runtime/sanitizers.hpp"
@@ -17,6 +22,12 @@ ProcessResult scenario(const std::string& name, std::vector<std::string> env = {
   if (env.empty()) env.push_back("GOTRACEBACK=single");
   return run_process({GOCXX_CRASH_SCENARIOS, name}, env, 60);
 }
+
+#if defined(GOCXX_TSAN)
+constexpr bool kUnderTsan = true;
+#else
+constexpr bool kUnderTsan = false;
+#endif
 
 bool matches(const std::string& text, const std::string& re) {
   return std::regex_search(text, std::regex(re));
@@ -147,4 +158,84 @@ TEST(Exit, MainReturningEndsTheProgramWhateverOthersDo) {
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "main done\n");
+}
+
+// Go's SIGQUIT: "SIGQUIT: quit", the pc, the M and the signal code, a blank line,
+// every goroutine (the one that was waiting included, with its frames), the
+// registers, exit status 2.
+TEST(Sigquit, DumpsEveryGoroutineAndExits2) {
+  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
+  ProcessResult r = scenario("sigquit");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(matches(r.err, "^SIGQUIT: quit\nPC=0x[0-9a-f]+ m=[0-9]+ sigcode=0\n\ngoroutine "))
+      << r.err;
+  EXPECT_TRUE(matches(r.err, "\ngoroutine 1 \\[[a-z ]+\\]:\n")) << r.err;
+  EXPECT_TRUE(matches(r.err, "\ngoroutine [0-9]+ \\[chan receive\\]:\n")) << r.err;
+  if (r.err.find("crash_scenarios.cpp:") != std::string::npos) {  // built with debug info
+    EXPECT_NE(r.err.find("wait_for_the_quit"), std::string::npos) << r.err;
+  }
+#if defined(__x86_64__)
+  EXPECT_TRUE(matches(r.err, "\nrax    0x[0-9a-f]+\n")) << r.err;
+  EXPECT_TRUE(matches(r.err, "\nrip    0x[0-9a-f]+\nrflags 0x[0-9a-f]+\n")) << r.err;
+#endif
+}
+
+TEST(Sigquit, GOTRACEBACKNonePrintsOnlyTheSignal) {
+  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
+  ProcessResult r = scenario("sigquit", {"GOTRACEBACK=none"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(matches(r.err, "^SIGQUIT: quit\nPC=0x[0-9a-f]+ m=[0-9]+ sigcode=0\n$")) << r.err;
+}
+
+// A program that asked for SIGQUIT with signal::notify gets it instead.
+TEST(Sigquit, NotifyTakesItOver) {
+  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
+  ProcessResult r = scenario("sigquit-notified");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "got signal " + std::to_string(SIGQUIT) + "\n") << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
+namespace {
+
+std::string crash_file_for(const std::string& scenario_name) {
+  return ::testing::TempDir() + "gocxx_crash_" + scenario_name + "_" + std::to_string(::getpid());
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+// debug::set_crash_output: the report on stderr is also in the file, byte for byte.
+TEST(CrashOutput, APanicIsWrittenToTheFileToo) {
+  std::string path = crash_file_for("panic");
+  ProcessResult r = scenario("crash-output-panic", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("panic: boom\n\ngoroutine 1 [running]:\n", 0), 0u) << r.err;
+  EXPECT_EQ(read_file(path), r.err);
+  std::remove(path.c_str());
+}
+
+TEST(CrashOutput, AFatalErrorIsWrittenToTheFileToo) {
+  std::string path = crash_file_for("deadlock");
+  ProcessResult r =
+      scenario("crash-output-deadlock", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("fatal error: all goroutines are asleep - deadlock!\n", 0), 0u) << r.err;
+  EXPECT_EQ(read_file(path), r.err);
+  std::remove(path.c_str());
+}
+
+TEST(CrashOutput, MinusOneStopsTheCopy) {
+  std::string path = crash_file_for("removed");
+  ProcessResult r = scenario("crash-output-removed", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("panic: boom\n", 0), 0u) << r.err;
+  EXPECT_EQ(read_file(path), "");
+  std::remove(path.c_str());
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gocxx/gocxx.hpp"
+#include "runtime/clock.hpp"
 #include "runtime/sched.hpp"
 #include "test_util.hpp"
 
@@ -314,5 +315,47 @@ TEST(Blocking, OtherGoroutinesRunWhileOneBlocksInASystemCall) {
     reader_done.recv();
     close(fds[0]);
     close(fds[1]);
+  });
+}
+
+namespace {
+
+rt::G* find_g(std::uint64_t id) {
+  rt::Sched& s = rt::sched();
+  rt::LockGuard guard(s.allg_lock);
+  for (rt::G* g = s.allg; g != nullptr; g = g->all_link) {
+    if (g->id == id) return g;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// Go's header says how long a goroutine has waited once it is a minute or more:
+// "goroutine 7 [chan receive, 3 minutes]:". The park stamp is moved back rather
+// than waiting three minutes.
+TEST(Traceback, AGoroutineParkedForMinutesSaysHowMany) {
+  gocxx::run([] {
+    auto ch = make_chan<int>();
+    auto id = make_chan<std::uint64_t>(1);
+    go([ch, id] {
+      id.send(runtime::goroutine_id());
+      ch.recv();
+    });
+    std::uint64_t gid = *id.recv();
+    rt::G* g = find_g(gid);
+    ASSERT_NE(g, nullptr);
+    ASSERT_TRUE(eventually([&] {
+      return g->status.load(std::memory_order_acquire) == rt::GStatus::waiting &&
+             std::string(static_cast<const char*>(g->wait_reason)) == "chan receive";
+    }));
+    std::string header = "goroutine " + std::to_string(gid) + " [chan receive";
+    std::string fresh = runtime::stack(true);
+    EXPECT_NE(fresh.find(header + "]:\n"), std::string::npos) << fresh;
+    EXPECT_NE(static_cast<std::int64_t>(g->wait_since), 0);
+    g->wait_since = rt::nanotime() - (3 * 60 + 5) * std::int64_t{1'000'000'000};
+    std::string old = runtime::stack(true);
+    EXPECT_NE(old.find(header + ", 3 minutes]:\n"), std::string::npos) << old;
+    ch.close();
   });
 }
