@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <ucontext.h>
+#include <unwind.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -280,6 +282,102 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
   _exit(2);
 }
 
+// What the C++ runtime keeps for each exception (the Itanium C++ ABI's
+// __cxa_exception, section 2.2.1, and its caught-exceptions stack, 2.2.2). Read
+// when an exception escapes a goroutine, to tell Go's two panic chains apart: a
+// rethrown exception (`throw;`, Go's recover and panic again with the same value)
+// and one thrown while others were being handled (in their catch blocks).
+struct CxaException {
+  std::type_info* exception_type;
+  void (*exception_destructor)(void*);
+  void (*unexpected_handler)();
+  std::terminate_handler terminate_handler;
+  CxaException* next_exception;
+  int handler_count;  // negated by a rethrow until the rethrow is caught
+  int handler_switch_value;
+  const unsigned char* action_record;
+  const unsigned char* language_specific_data;
+  void* catch_temp;
+  void* adjusted_ptr;
+  _Unwind_Exception unwind_header;
+};
+struct CxaEhGlobals {
+  CxaException* caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+constexpr std::uint64_t kCxxExceptionClass = 0x474e5543432b2b00;  // "GNUCC++\0"
+
+struct ExceptionValue {
+  std::string text;
+  const std::type_info* type = nullptr;
+};
+
+// The thrown object's text (what() for std::exception, else its type), as Go
+// prints a panic value.
+ExceptionValue exception_value(const CxaException* h) {
+  ExceptionValue v;
+  std::uint64_t cls = h->unwind_header.exception_class;
+  void* object = nullptr;
+  if ((cls & ~std::uint64_t{0xff}) == kCxxExceptionClass && (cls & 0xff) <= 1) {
+    if ((cls & 0xff) == 1) {  // std::rethrow_exception's dependent exception
+      object = *reinterpret_cast<void* const*>(h);
+      v.type = (static_cast<const CxaException*>(object) - 1)->exception_type;
+    } else {
+      object = const_cast<CxaException*>(h + 1);
+      v.type = h->exception_type;
+    }
+  }
+  if (v.type == nullptr) {
+    v.text = "exception of unknown type";
+    return v;
+  }
+  void* adjusted = object;
+  if (typeid(std::exception).__do_catch(v.type, &adjusted, 1)) {
+    v.text = static_cast<const std::exception*>(adjusted)->what();
+  } else {
+    v.text = "exception of type " + demangle(v.type->name());
+  }
+  return v;
+}
+
+// Go's printpanics: the oldest panic first, each later one indented by a tab;
+// " [recovered]" on one that was being handled when the next was thrown, and
+// " [recovered, repanicked]" (Go 1.25) on one thrown again with the same value.
+std::string panic_lines(const CxaException* escaping) {
+  struct Entry {
+    ExceptionValue value;
+    bool repanicked;
+  };
+  std::vector<Entry> chain;  // newest first
+  // The terminate path caught the escaping exception once more: 1 if it was never
+  // caught before, 2 or more if a catch block rethrew it.
+  chain.push_back({exception_value(escaping), escaping->handler_count >= 2});
+  for (const CxaException* h = escaping->next_exception; h != nullptr && chain.size() < 64;
+       h = h->next_exception) {
+    if (h == escaping) continue;
+    ExceptionValue v = exception_value(h);
+    Entry& newer = chain.back();
+    if (!newer.repanicked && v.type == newer.value.type && v.text == newer.value.text) {
+      newer.repanicked = true;  // thrown again as a copy: one line, as Go prints it
+      continue;
+    }
+    chain.push_back({std::move(v), false});
+  }
+  std::string out;
+  for (std::size_t i = chain.size(); i-- > 0;) {
+    if (i + 1 != chain.size()) out += "\t";
+    out += "panic: ";
+    out += chain[i].value.text;
+    if (chain[i].repanicked) {
+      out += " [recovered, repanicked]";
+    } else if (i != 0) {
+      out += " [recovered]";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 void on_terminate() noexcept {
   G* self = current_g();
   std::exception_ptr e = std::current_exception();
@@ -287,17 +385,23 @@ void on_terminate() noexcept {
     if (g_previous_terminate != nullptr) g_previous_terminate();
     std::abort();
   }
-  std::string msg = "panic: ";
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    msg += ex.what();
-  } catch (...) {
-    std::type_info* t = abi::__cxa_current_exception_type();
-    msg += "exception of type ";
-    msg += t != nullptr ? demangle(t->name()) : std::string("unknown");
+  std::string msg;
+  auto* globals = reinterpret_cast<CxaEhGlobals*>(abi::__cxa_get_globals());
+  if (globals != nullptr && globals->caught_exceptions != nullptr) {
+    msg = panic_lines(globals->caught_exceptions);
+  } else {
+    msg = "panic: ";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      msg += ex.what();
+    } catch (...) {
+      std::type_info* t = abi::__cxa_current_exception_type();
+      msg += "exception of type ";
+      msg += t != nullptr ? demangle(t->name()) : std::string("unknown");
+    }
+    msg += "\n";
   }
-  msg += "\n";
   std::fflush(stdout);
   if (!want_no_traceback()) {
     msg += "\n";

@@ -125,6 +125,33 @@ int main(int argc, char** argv) {
     runtime::set_stack_size(64 * 1024);
     return overflow_in_goroutine();
   }
+  if (s == "repanic-rethrow") {
+    return run([] {
+      try {
+        throw Panic("boom");
+      } catch (const Panic&) {
+        throw;  // Go: r := recover(); panic(r)
+      }
+    });
+  }
+  if (s == "repanic-copy") {
+    return run([] {
+      try {
+        throw Panic("boom");
+      } catch (const Panic& p) {
+        throw Panic(p.what());  // the same value, thrown anew
+      }
+    });
+  }
+  if (s == "panic-while-handling") {
+    return run([] {
+      try {
+        throw Panic("first");
+      } catch (const Panic&) {
+        throw std::runtime_error("second");  // Go: recover(), then panic("second")
+      }
+    });
+  }
   if (s == "sigquit") {
     return run([] {
       auto ch = make_chan<int>();

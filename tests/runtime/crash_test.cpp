@@ -239,3 +239,25 @@ TEST(CrashOutput, MinusOneStopsTheCopy) {
   EXPECT_EQ(read_file(path), "");
   std::remove(path.c_str());
 }
+
+// Go 1.25 prints a panic recovered and raised again with the same value once,
+// marked "[recovered, repanicked]"; in C++ that is a catch block rethrowing.
+TEST(Panic, ARethrownPanicIsMarkedRecoveredRepanicked) {
+  for (const char* name : {"repanic-rethrow", "repanic-copy"}) {
+    ProcessResult r = scenario(name);
+    EXPECT_EQ(r.exit_code, 2) << name << "\n" << r.err;
+    EXPECT_EQ(r.err.rfind("panic: boom [recovered, repanicked]\n\ngoroutine 1 [running]:\n", 0), 0u)
+        << name << "\n"
+        << r.err;
+  }
+}
+
+// A different exception thrown while one is being handled: Go's chain, the first
+// panic marked "[recovered]", the next indented by a tab.
+TEST(Panic, APanicWhileHandlingAnotherPrintsBoth) {
+  ProcessResult r = scenario("panic-while-handling");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("panic: first [recovered]\n\tpanic: second\n\ngoroutine 1 [running]:\n", 0),
+            0u)
+      << r.err;
+}
