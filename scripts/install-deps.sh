@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build needs and is missing.
-#   scripts/install-deps.sh           compilers, CMake, Ninja, GoogleTest, libdw
-#   scripts/install-deps.sh --bench   also Go, Boost.Fiber and liburing for bench/
+#   scripts/install-deps.sh           compilers, CMake, Ninja, GoogleTest, libdw, and
+#                                     Go (tests compare gocxx's reports with Go's)
+#   scripts/install-deps.sh --bench   also Boost.Fiber and liburing for bench/
 set -euo pipefail
 
 packages=(cmake ninja-build g++ clang clang-format pkg-config libgtest-dev libgmock-dev
-          libbenchmark-dev libdw-dev python3)
+          libbenchmark-dev libdw-dev python3 golang-go)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(golang-go libboost-fiber-dev libboost-context-dev liburing-dev)
+  packages+=(libboost-fiber-dev libboost-context-dev liburing-dev)
 fi
 
 missing=()

@@ -62,6 +62,9 @@ template <class F, class... Args>
     throw;
   }
   detail::start_goroutine(slot.g, &detail::kTaskOps<Task>);
+  // Not a tail call: the return address start_goroutine records must lie in the
+  // function holding the go call, even when the call is that function's last act.
+  asm volatile("" ::: "memory");
 }
 
 // Runs main as the main goroutine (goroutine 1 for the first call) and returns its

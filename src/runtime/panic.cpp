@@ -94,6 +94,7 @@ bool is_runtime_frame(const std::string& fn) {
   static const char* const kPrefixes[] = {
       "gocxx::rt::",   "gocxx::detail::",  "gocxx::run<",
       "gocxx::go<",    "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
+      "gocxx::select<",  // Go's runtime.selectgo
       "std::__invoke", "std::invoke<",
   };
   // A template's linkage name starts with its return type ("void gocxx::go<...>").

@@ -262,8 +262,64 @@ int alive(const std::string& s) {
 
 }  // namespace
 
+namespace twin {
+
+// testdata/deadlock_twin.go in C++, function for function. Go never turns a
+// call into a jump; C++ compilers do, and a frame that tail-called the blocking
+// function is gone from the stack: the barriers keep these frames.
+#define NOT_A_TAIL_CALL asm volatile("" ::: "memory")
+
+__attribute__((noinline)) void receiver(Chan<int> ch) {
+  ch.recv();
+  NOT_A_TAIL_CALL;
+}
+
+__attribute__((noinline)) void sender(Chan<int> ch) {
+  ch.send(1);
+  NOT_A_TAIL_CALL;
+}
+
+__attribute__((noinline)) void selector(Chan<int> a, Chan<int> b) {
+  select(recv(a), send(b, 1));
+  NOT_A_TAIL_CALL;
+}
+
+__attribute__((noinline)) void locker(sync::Mutex* mu) {
+  mu->lock();
+  NOT_A_TAIL_CALL;
+}
+
+__attribute__((noinline)) void waiter(sync::WaitGroup* wg) {
+  wg->wait();
+  NOT_A_TAIL_CALL;
+}
+
+__attribute__((noinline)) void spawn(Chan<int> in, Chan<int> out, Chan<int> a, Chan<int> b,
+                                     sync::Mutex* mu, sync::WaitGroup* wg) {
+  go(receiver, in);
+  go(sender, out);
+  go(selector, a, b);
+  go(locker, mu);
+  go(waiter, wg);
+}
+
+int main() {
+  return run([] {
+    auto in = make_chan<int>(), out = make_chan<int>(), a = make_chan<int>(), b = make_chan<int>();
+    sync::Mutex mu;
+    sync::WaitGroup wg;
+    mu.lock();
+    wg.add(1);
+    spawn(in, out, a, b, &mu, &wg);
+    in.recv();
+  });
+}
+
+}  // namespace twin
+
 int main(int argc, char** argv) {
   std::string s = argc > 1 ? argv[1] : "";
+  if (s == "twin") return twin::main();
   int r = deadlock(s);
   if (r != -1) return r;
   r = alive(s);

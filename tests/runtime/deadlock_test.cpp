@@ -3,9 +3,14 @@
 // ones that only look stuck for a while must finish normally.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "runtime/sanitizers.hpp"
 #include "subprocess.hpp"
@@ -147,4 +152,180 @@ TEST(Deadlock, DetectionCanBeTurnedOff) {
   ProcessResult again = scenario("api-off-then-on");
   EXPECT_EQ(again.out, "1 0\n");
   expect_deadlock(again, "api-off-then-on");
+}
+
+namespace {
+
+// One goroutine's block of a report, its names normalised so that Go's and
+// gocxx's spellings of the same function compare equal: "main.receiver(0x0?)" and
+// "twin::receiver(gocxx::Chan<int>)" are both "receiver";
+// "sync.(*Mutex).lockSlow(...)" and "gocxx::sync::Mutex::lock_slow()" are both
+// "sync.mutex.lockslow".
+struct Block {
+  std::string header;
+  std::string status;
+  std::vector<std::string> functions;  // innermost first
+  std::vector<std::string> locations;  // "\t<file>:<line>[ +0x<offset>]"
+  std::string creator;                 // "" for goroutine 1
+  std::string created_by_line;
+};
+
+std::string canonical(std::string fn, bool go) {
+  if (!fn.empty() && fn.back() == ')') {  // the argument or parameter list
+    int depth = 0;
+    for (std::size_t i = fn.size(); i-- > 0;) {
+      if (fn[i] == ')') ++depth;
+      if (fn[i] == '(' && --depth == 0) {
+        fn.resize(i);
+        break;
+      }
+    }
+  }
+  if (go) {
+    if (fn.rfind("main.", 0) == 0) return fn.substr(5);
+    std::string out;
+    for (std::size_t i = 0; i < fn.size(); ++i) {
+      if (fn.compare(i, 2, "(*") == 0) {
+        ++i;
+        continue;
+      }
+      if (fn[i] == ')') continue;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(fn[i])));
+    }
+    return out;
+  }
+  std::size_t lambda = fn.find("::{lambda}");
+  if (lambda != std::string::npos) fn.resize(lambda);
+  if (fn.rfind("twin::", 0) == 0) return fn.substr(6);
+  if (fn.rfind("gocxx::", 0) == 0) fn = fn.substr(7);
+  std::string out;
+  for (std::size_t i = 0; i < fn.size(); ++i) {
+    if (fn.compare(i, 2, "::") == 0) {
+      out += '.';
+      ++i;
+    } else if (fn[i] != '_') {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(fn[i])));
+    }
+  }
+  return out;
+}
+
+std::vector<Block> parse_report(const std::string& report, bool go, std::string* first_line) {
+  std::vector<Block> blocks;
+  std::size_t end = report.find("\n\n");
+  *first_line = report.substr(0, end);
+  std::size_t pos = end + 2;
+  while (pos < report.size()) {
+    std::size_t stop = report.find("\n\n", pos);
+    if (stop == std::string::npos) stop = report.size();
+    std::vector<std::string> lines;
+    std::size_t p = pos;
+    while (p < stop) {
+      std::size_t nl = report.find('\n', p);
+      if (nl == std::string::npos || nl > stop) nl = stop;
+      lines.push_back(report.substr(p, nl - p));
+      p = nl + 1;
+    }
+    pos = stop + 2;
+    if (lines.empty() || lines[0].rfind("goroutine ", 0) != 0) continue;
+    Block b;
+    b.header = lines[0];
+    std::smatch m;
+    if (std::regex_search(b.header, m, std::regex("\\[([^\\],]+)"))) b.status = m[1];
+    for (std::size_t i = 1; i + 1 < lines.size(); i += 2) {
+      if (lines[i].rfind("created by ", 0) == 0) {
+        b.created_by_line = lines[i];
+        std::string fn = lines[i].substr(11);
+        std::size_t in = fn.find(" in goroutine ");
+        b.creator = canonical(in == std::string::npos ? fn : fn.substr(0, in), go);
+      } else {
+        b.functions.push_back(canonical(lines[i], go));
+      }
+      b.locations.push_back(lines[i + 1]);
+    }
+    // Go 1.19 says "semacquire" where later releases (and gocxx) name the sync call.
+    auto has = [&](const char* fn) {
+      return std::find(b.functions.begin(), b.functions.end(), fn) != b.functions.end();
+    };
+    if (b.status == "semacquire" && has("sync.mutex.lock")) b.status = "sync.Mutex.Lock";
+    if (b.status == "semacquire" && has("sync.waitgroup.wait")) b.status = "sync.WaitGroup.Wait";
+    blocks.push_back(b);
+  }
+  return blocks;
+}
+
+// The function a goroutine was started with: its outermost user frame.
+std::string entry_function(const Block& b) {
+  return b.functions.empty() ? std::string() : b.functions.back();
+}
+
+}  // namespace
+
+// testdata/deadlock_twin.go and the "twin" scenario are the same program in Go and
+// C++: goroutines blocked in a receive, a send, a select, Mutex::lock and
+// WaitGroup::wait, and main in a receive. Both reports must agree block for block:
+// the first line, each goroutine's status, its frames (the program's functions in
+// the same order; every gocxx function shown is one Go shows too), the shape of
+// every location line, and the creator.
+TEST(Deadlock, TheReportMatchesGosForTheSameProgram) {
+  if (std::string(GOCXX_GO_EXECUTABLE).empty()) GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
+  std::string dir = ::testing::TempDir() + "gocxx_twin_" + std::to_string(::getpid());
+  std::string exe = dir + "/twin";
+  ProcessResult built = run_process(
+      {GOCXX_GO_EXECUTABLE, "build", "-o", exe, GOCXX_DEADLOCK_TWIN_GO},
+      {"GOCACHE=" + dir + "/cache", "GOPATH=" + dir + "/gopath", "HOME=" + dir, "GOFLAGS=-mod=mod",
+       "GO111MODULE=off", "CGO_ENABLED=0"},
+      300);
+  ASSERT_EQ(built.exit_code, 0) << built.err;
+  ProcessResult go = run_process({exe}, {"GOTRACEBACK=single"}, 60);
+  ProcessResult cxx = scenario("twin");
+  ASSERT_EQ(go.exit_code, 2) << go.err;
+  ASSERT_EQ(cxx.exit_code, 2) << cxx.err;
+  if (cxx.err.find("deadlock_scenarios.cpp:") == std::string::npos) {
+    GTEST_SKIP() << "built without debug information (no file:line to compare)";
+  }
+
+  std::string go_first, cxx_first;
+  std::vector<Block> go_blocks = parse_report(go.err, true, &go_first);
+  std::vector<Block> cxx_blocks = parse_report(cxx.err, false, &cxx_first);
+  EXPECT_EQ(cxx_first, go_first);
+  ASSERT_EQ(cxx_blocks.size(), go_blocks.size()) << go.err << "\n---\n" << cxx.err;
+  ASSERT_EQ(go_blocks.size(), 6u) << go.err;
+  EXPECT_EQ(go_blocks[0].header, "goroutine 1 [chan receive]:");
+  EXPECT_EQ(cxx_blocks[0].header, go_blocks[0].header);
+
+  const std::regex header("^goroutine [0-9]+ \\[[^\\]]+\\]:$");
+  const std::regex location("^\t/[^ ]+:[0-9]+( \\+0x[0-9a-f]+)?$");
+  for (const Block& g : go_blocks) {
+    // Goroutines other than 1 are listed by id, and gocxx hands out ids in
+    // batches per processor as Go does, so pair the blocks by entry function.
+    const Block* c = nullptr;
+    for (const Block& b : cxx_blocks) {
+      if (entry_function(b) == entry_function(g)) c = &b;
+    }
+    ASSERT_NE(c, nullptr) << entry_function(g) << "\n" << cxx.err;
+    SCOPED_TRACE(entry_function(g));
+    EXPECT_TRUE(std::regex_match(c->header, header)) << c->header;
+    EXPECT_EQ(c->status, g.status);
+    std::vector<std::string> go_user, cxx_user;
+    for (const std::string& f : g.functions) {
+      if (f.find('.') == std::string::npos) go_user.push_back(f);
+    }
+    for (const std::string& f : c->functions) {
+      if (f.find('.') == std::string::npos) cxx_user.push_back(f);
+    }
+    EXPECT_EQ(cxx_user, go_user) << go.err << "\n---\n" << cxx.err;
+    std::size_t next = 0;  // gocxx's library frames appear in Go's list, in order
+    for (const std::string& f : c->functions) {
+      if (f.find('.') == std::string::npos) continue;
+      while (next < g.functions.size() && g.functions[next] != f) ++next;
+      EXPECT_LT(next, g.functions.size()) << f << " is not in Go's report\n" << go.err;
+    }
+    for (const std::string& l : c->locations) EXPECT_TRUE(std::regex_match(l, location)) << l;
+    for (const std::string& l : g.locations) EXPECT_TRUE(std::regex_match(l, location)) << l;
+    EXPECT_EQ(c->creator, g.creator);
+    if (!g.creator.empty()) {
+      EXPECT_NE(c->created_by_line.find(" in goroutine 1"), std::string::npos) << c->created_by_line;
+    }
+  }
 }
