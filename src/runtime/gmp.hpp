@@ -281,6 +281,9 @@ struct Sched {
   // those of them waiting for work (stopm, the timer sleeper): the deadlock check
   // needs every M to be waiting.
   std::atomic<int> mlive{0};
+  // Every OS thread the runtime has started (Ms and sysmon), never decreasing: the
+  // threadcreate profile.
+  std::atomic<std::int64_t> threads_created{0};
   std::atomic<int> nm_waiting{0};
 };
 

@@ -462,6 +462,71 @@ const char* status_string(const G* g) noexcept {
   return "???";
 }
 
+namespace {
+
+// Drops the runtime's innermost frames (the switch, park, the channel's slow
+// path) and everything from the goroutine entry up.
+std::vector<void*> trim_for_profile(void* const* pcs, int n) {
+  int end = n;
+  for (int i = 0; i < n; ++i) {
+    if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) {
+      end = i;
+      break;
+    }
+  }
+  int begin = 0;
+  while (begin < end && is_runtime_frame(symbolize(pcs[begin], true))) ++begin;
+  if (begin == end) begin = 0;  // all runtime: keep them rather than nothing
+  return std::vector<void*>(pcs + begin, pcs + end);
+}
+
+}  // namespace
+
+bool hidden_in_tracebacks(const Symbol& sym) { return is_runtime_frame(sym); }
+
+std::vector<void*> caller_stack(int skip) {
+  void* pcs[128];
+  int n = backtrace(pcs, 128);
+  std::vector<void*> stack = trim_for_profile(pcs, n);  // drops this frame too
+  stack.erase(stack.begin(), stack.begin() + std::min<std::size_t>(stack.size(), static_cast<std::size_t>(std::max(skip, 0))));
+  return stack;
+}
+
+std::vector<std::vector<void*>> goroutine_stacks(int skip_self) {
+  std::vector<std::vector<void*>> out;
+  G* self = current_g();
+  bool self_is_goroutine = self != nullptr && self->kind == G::Kind::goroutine;
+  if (self_is_goroutine) out.push_back(caller_stack(skip_self));
+  Sched& s = sched();
+  std::vector<G*> others;
+  {
+    LockGuard guard(s.allg_lock);
+    for (G* g = s.allg; g != nullptr; g = g->all_link) {
+      if (g == self || g->kind != G::Kind::goroutine) continue;
+      GStatus st = g->status.load(std::memory_order_acquire);
+      if (st == GStatus::idle || st == GStatus::dead) continue;
+      others.push_back(g);
+    }
+  }
+  std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
+  for (G* g : others) {
+    GStatus st = g->status.load(std::memory_order_acquire);
+    if (st == GStatus::running || st == GStatus::syscall) {
+      out.emplace_back();
+      continue;
+    }
+    void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
+    void* pcs[128];
+    int n = walk_parked(g, pcs, 128);
+    if (g->status.load(std::memory_order_acquire) != st ||
+        std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire) != sp) {
+      n = 0;  // it moved while we looked
+    }
+    out.push_back(trim_for_profile(pcs, n));
+  }
+  return out;
+}
+
 std::string traceback(bool all, G* self, int skip_frames) {
   return traceback_impl(all, self, skip_frames + 1, nullptr);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace gocxx::rt {
 
@@ -29,6 +30,20 @@ int set_crash_output(int fd) noexcept;
 
 // `goroutine N [status]:` plus, for the calling goroutine, its frames.
 std::string traceback(bool all, G* self, int skip_frames);
+
+// Stacks for profiles: return addresses, innermost first, without the runtime's
+// frames below the blocking call (gocxx::rt's) or the goroutine entry above the
+// goroutine's function. goroutine_stacks: the caller's stack (less skip_self more
+// frames) when it is a goroutine, then every other goroutine's, by id; a
+// goroutine running on another thread has an empty stack. caller_stack: the
+// calling context's, less skip more frames.
+std::vector<std::vector<void*>> goroutine_stacks(int skip_self);
+std::vector<void*> caller_stack(int skip);
+
+// Whether tracebacks leave this frame out (the runtime's own, gocxx::detail's,
+// the std::invoke plumbing) unless GOTRACEBACK=system.
+struct Symbol;
+bool hidden_in_tracebacks(const Symbol& sym);
 
 // The wait reason or status word Go prints in a goroutine header.
 const char* status_string(const G* g) noexcept;

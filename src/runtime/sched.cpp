@@ -155,6 +155,7 @@ void m_start(P* p, bool spinning) {
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   s.mlive.fetch_add(1, std::memory_order_acq_rel);
+  s.threads_created.fetch_add(1, std::memory_order_relaxed);
   int err = pthread_create(&m->thread, &attr, m_main, m);
   pthread_attr_destroy(&attr);
   if (err != 0) {

@@ -221,6 +221,7 @@ void start_sysmon() {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  sched().threads_created.fetch_add(1, std::memory_order_relaxed);
   int err = pthread_create(&t, &attr, sysmon_main, nullptr);
   pthread_attr_destroy(&attr);
   if (err != 0) {
