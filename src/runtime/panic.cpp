@@ -550,7 +550,9 @@ namespace {
 // wakes sysmon, which writes the report (allocation, symbolisation and locks are
 // not for signal handlers; sysmon runs whatever the goroutines are doing).
 struct SigquitReport {
-  std::atomic<int> pending{0};
+  std::atomic<int> claimed{0};  // the first SIGQUIT's handler owns the fields
+  std::atomic<int> ready{0};    // ... and publishes them
+
   std::uintptr_t pc = 0;
   int m_id = 0;
   int code = 0;
@@ -560,7 +562,7 @@ struct SigquitReport {
 SigquitReport g_sigquit;
 
 void on_sigquit(int /*sig*/, siginfo_t* info, void* uctx) {
-  if (g_sigquit.pending.exchange(1, std::memory_order_acq_rel) != 0) return;
+  if (g_sigquit.claimed.exchange(1, std::memory_order_acq_rel) != 0) return;
   int saved_errno = errno;
   M* m = current_m();
   g_sigquit.m_id = m != nullptr ? m->id : 0;
@@ -574,7 +576,7 @@ void on_sigquit(int /*sig*/, siginfo_t* info, void* uctx) {
     g_sigquit.pc = static_cast<std::uintptr_t>(g_sigquit.registers.pc);
 #endif
   }
-  std::atomic_thread_fence(std::memory_order_release);
+  g_sigquit.ready.store(1, std::memory_order_release);
   wake_sysmon();
   errno = saved_errno;
 }
@@ -614,11 +616,10 @@ void append_registers(std::string& out, const mcontext_t& mc) {
 }  // namespace
 
 bool sigquit_pending() noexcept {
-  return g_sigquit.pending.load(std::memory_order_acquire) != 0;
+  return g_sigquit.ready.load(std::memory_order_acquire) != 0;
 }
 
 void report_sigquit() noexcept {
-  std::atomic_thread_fence(std::memory_order_acquire);
   char buf[128];
   std::snprintf(buf, sizeof buf, "SIGQUIT: quit\nPC=0x%llx m=%d sigcode=%d\n",
                 static_cast<unsigned long long>(g_sigquit.pc), g_sigquit.m_id, g_sigquit.code);
