@@ -187,6 +187,7 @@ void* sysmon_main(void* /*arg*/) {
         sleep_ns_on_word(kMaxDelayNs);
         s.coarse_now.store(nanotime(), std::memory_order_relaxed);
         every_second(last_procs_check);
+        maybe_schedtrace(nanotime());
         if (everything_idle()) check_deadlock(nanotime());
       }
       g_wake_word.store(0, std::memory_order_relaxed);
@@ -198,6 +199,7 @@ void* sysmon_main(void* /*arg*/) {
     std::int64_t now = nanotime();
     s.coarse_now.store(now, std::memory_order_relaxed);
     every_second(last_procs_check);
+    maybe_schedtrace(now);
     std::int64_t next_timer = 0;
     if (look(now, &next_timer)) {
       idle_cycles = 0;
@@ -217,6 +219,7 @@ void* sysmon_main(void* /*arg*/) {
 }  // namespace
 
 void start_sysmon() {
+  read_schedtrace_env();
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);

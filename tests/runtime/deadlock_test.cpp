@@ -329,3 +329,34 @@ TEST(Deadlock, TheReportMatchesGosForTheSameProgram) {
     }
   }
 }
+
+// GODEBUG=schedtrace=N: Go's summary line from sysmon every N ms, on stderr.
+TEST(Schedtrace, PrintsGosSummaryLineEveryPeriod) {
+  ProcessResult r = scenario("sleeper", {"GODEBUG=schedtrace=50"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::regex line(
+      "SCHED [0-9]+ms: gomaxprocs=[0-9]+ idleprocs=[0-9]+ threads=[0-9]+ spinningthreads=[0-9]+ "
+      "needspinning=0 idlethreads=[0-9]+ runqueue=[0-9]+ \\[[0-9]+( [0-9]+)*\\]\n");
+  // The program sleeps for 400 ms: at least a few periods, however slow the machine.
+  EXPECT_GE(count(r.err, "SCHED [0-9]+ms: "), 3) << r.err;
+  auto lines = std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), line), std::sregex_iterator());
+  EXPECT_EQ(lines, count(r.err, "SCHED [0-9]+ms: ")) << r.err;
+}
+
+// scheddetail=1: the summary without the run-queue list, Go's extra fields, then a
+// line per P and per goroutine (its status number and wait reason).
+TEST(Schedtrace, DetailAddsALinePerProcessorAndGoroutine) {
+  ProcessResult r = scenario("sleeper", {"GODEBUG=schedtrace=50,scheddetail=1"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(count(r.err, "SCHED [0-9]+ms: gomaxprocs=[0-9]+ idleprocs=[0-9]+ threads=[0-9]+ "
+                         "spinningthreads=[0-9]+ needspinning=0 idlethreads=[0-9]+ runqueue=[0-9]+ "
+                         "gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n"),
+            3)
+      << r.err;
+  EXPECT_GE(count(r.err, "\n  P0: status=[0-9] schedtick=[0-9]+ syscalltick=0 m=(nil|[0-9]+) "
+                         "runqsize=[0-9]+ gfreecnt=[0-9]+ timerslen=[0-9]+\n"),
+            3)
+      << r.err;
+  EXPECT_GE(count(r.err, "\n  G1: status=4\\(chan receive\\) m=nil lockedm=nil\n"), 1) << r.err;
+  EXPECT_GE(count(r.err, "\n  G[0-9]+: status=4\\(sleep\\) m=nil lockedm=nil\n"), 1) << r.err;
+}
