@@ -31,6 +31,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "detail/goroutine.hpp"
 #include "errors.hpp"
@@ -169,6 +170,28 @@ void set_stack_size(std::size_t bytes);
 std::size_t stack_size();
 
 }  // namespace runtime
+
+namespace metrics {
+
+// One value of Go's runtime/metrics.
+struct Sample {
+  std::string name;  // "<path>:<unit>", Go 1.26's spelling
+  double value;
+};
+
+// The scheduler's metrics now, as Go 1.26's runtime/metrics names them:
+//   /sched/goroutines/running:goroutines, /sched/goroutines/runnable:goroutines,
+//   /sched/goroutines/waiting:goroutines, /sched/goroutines/not-in-go:goroutines
+//     (in gocxx::blocking), /sched/goroutines-created:goroutines (ever),
+//   /sched/threads/total:threads (the runtime's threads), /sched/gomaxprocs:threads,
+//   /sched/latencies:seconds (the mean time a readied goroutine waited to run,
+//     sampled one ready in 64) and /sched/latencies-p99:seconds (its 99th
+//     percentile, to a power of two of nanoseconds; both 0 before any sample).
+// The counts are read without stopping anything: each is exact, their sum may
+// lag a moment behind num_goroutine().
+std::vector<Sample> read();
+
+}  // namespace metrics
 
 namespace debug {
 

@@ -134,6 +134,8 @@ struct G {
   Racy<const char*> wait_reason = "";
   // When it last parked, by Sched::coarse_now (0: never): a traceback's ", N minutes".
   Racy<std::int64_t> wait_since = 0;
+  // When a sampled ready made it runnable (0: not sampled): scheduling latency.
+  std::int64_t runnable_since = 0;
   bool goexiting = false;  // unwinding from runtime::goexit (set by the G itself)
 
   // --- scheduling ---
@@ -229,7 +231,17 @@ struct alignas(64) P {
   std::uint64_t goid_next = 0;  // a batch of goroutine ids
   std::uint64_t goid_end = 0;
   std::atomic<std::int64_t> goroutines{0};  // started here minus exited here
+  Racy<std::uint64_t> created = 0;          // goroutines started here, ever (metrics)
+  // Scheduling latency, sampled (one ready in kLatencySampleEvery): how long a
+  // readied goroutine waited runnable before it ran, by power-of-two buckets of
+  // nanoseconds. Written by the owner, read racily by metrics::read.
+  std::uint32_t readies = 0;
+  Racy<std::uint64_t> latency_buckets[40] = {};
+  Racy<std::uint64_t> latency_count = 0;
+  Racy<std::uint64_t> latency_sum_ns = 0;
 };
+
+inline constexpr std::uint32_t kLatencySampleEvery = 64;
 
 inline constexpr int kMaxProcs = 1024;
 
@@ -268,6 +280,7 @@ struct Sched {
 
   std::atomic<std::uint64_t> goid_gen{2};  // 1 is the first run()'s main
   std::atomic<std::int64_t> goroutines_no_p{0};
+  std::atomic<std::uint64_t> created_no_p{0};  // goroutines started without a P
   std::atomic<int> spawn_policy{0};
   // Processors sysmon has asked to yield (a hint for maybe_preempt's fast path).
   // Read by every channel operation and spawn: on a line of its own, away from

@@ -440,6 +440,18 @@ inline G* take_local_direct(M* m) {
 
 void goroutine_trampoline_entry(void* arg);
 
+// A sampled goroutine starts running: how long it waited, into p's histogram.
+__attribute__((noinline)) void record_latency(P* p, G* g) noexcept {
+  std::int64_t waited = nanotime() - g->runnable_since;
+  g->runnable_since = 0;
+  if (waited < 0) waited = 0;
+  auto ns = static_cast<std::uint64_t>(waited);
+  int bucket = ns == 0 ? 0 : std::min(39, 64 - __builtin_clzll(ns));
+  p->latency_buckets[bucket] = p->latency_buckets[bucket] + 1;
+  p->latency_count = p->latency_count + 1;
+  p->latency_sum_ns = p->latency_sum_ns + ns;
+}
+
 // Gives g a stack and an initial frame the first time it runs.
 void prepare_to_run(G* g, P* p) {
   if (g->sp == nullptr) {
@@ -483,6 +495,8 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
     }
     if (P* p = m->p) {
       p->schedtick = p->schedtick + 1;
+      if (to->runnable_since != 0) [[unlikely]]
+        record_latency(p, to);
       // A request to yield is for the goroutine that was running then.
       if (p->preempt.load(std::memory_order_relaxed)) [[unlikely]]
         clear_preempt(p);
@@ -771,6 +785,7 @@ void ready(G* g) {
   if (was != GStatus::waiting) fatal("runtime: bad goroutine status in ready");
   M* m = current_m();
   if (m != nullptr && m->p != nullptr && !s.migrate_every_switch.load(std::memory_order_relaxed)) {
+    if (++m->p->readies % kLatencySampleEvery == 0) g->runnable_since = nanotime();
     runq_put(m->p, g, true);
   } else {
     LockGuard guard(s.lock);
@@ -876,8 +891,10 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   if (p != nullptr) {
     p->goroutines.fetch_add(1, std::memory_order_relaxed);
+    p->created = p->created + 1;
   } else {
     s.goroutines_no_p.fetch_add(1, std::memory_order_relaxed);
+    s.created_no_p.fetch_add(1, std::memory_order_relaxed);
   }
   bool migrate = s.migrate_every_switch.load(std::memory_order_relaxed);
   if (p != nullptr && self->kind == G::Kind::goroutine && self->locked_m == nullptr && !migrate &&
