@@ -185,7 +185,7 @@ struct Sample {
 //     (in gocxx::blocking), /sched/goroutines-created:goroutines (ever),
 //   /sched/threads/total:threads (the runtime's threads), /sched/gomaxprocs:threads,
 //   /sched/latencies:seconds (the mean time a readied goroutine waited to run,
-//     sampled one ready in 64) and /sched/latencies-p99:seconds (its 99th
+//     sampled, about one ready in 64) and /sched/latencies-p99:seconds (its 99th
 //     percentile, to a power of two of nanoseconds; both 0 before any sample).
 // The counts are read without stopping anything: each is exact, their sum may
 // lag a moment behind num_goroutine().

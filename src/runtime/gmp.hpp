@@ -132,7 +132,9 @@ struct G {
   Racy<void*> creator_pc = nullptr;  // in the function that called go()
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
-  // When it last parked, by Sched::coarse_now (0: never): a traceback's ", N minutes".
+  // Roughly when it parked (0: not yet stamped): a traceback's ", N minutes". A
+  // park clears it and sysmon stamps parked goroutines once a second, as Go's GC
+  // stamps waitsince, so parking never reads a clock.
   Racy<std::int64_t> wait_since = 0;
   // When a sampled ready made it runnable (0: not sampled): scheduling latency.
   std::int64_t runnable_since = 0;
@@ -232,10 +234,10 @@ struct alignas(64) P {
   std::uint64_t goid_end = 0;
   std::atomic<std::int64_t> goroutines{0};  // started here minus exited here
   Racy<std::uint64_t> created = 0;          // goroutines started here, ever (metrics)
-  // Scheduling latency, sampled (one ready in kLatencySampleEvery): how long a
+  // Scheduling latency, sampled (readies while schedtick is a multiple of
+  // kLatencySampleEvery, about one in that many): how long a
   // readied goroutine waited runnable before it ran, by power-of-two buckets of
   // nanoseconds. Written by the owner, read racily by metrics::read.
-  std::uint32_t readies = 0;
   Racy<std::uint64_t> latency_buckets[40] = {};
   Racy<std::uint64_t> latency_count = 0;
   Racy<std::uint64_t> latency_sum_ns = 0;
@@ -251,9 +253,6 @@ inline constexpr std::uint64_t kSyscallStateMask = 3;
 
 struct Sched {
   Lock lock;                                      // guards the fields marked GOCXX_GUARDED_BY(lock)
-  // nanotime() as sysmon last read it (at least every 10 ms while anything runs):
-  // the clock a park stamps G::wait_since with, for the price of a load.
-  std::atomic<std::int64_t> coarse_now{0};
   G* runq_head GOCXX_GUARDED_BY(lock) = nullptr;  // the global run queue
   G* runq_tail GOCXX_GUARDED_BY(lock) = nullptr;
   std::atomic<std::int64_t> runq_size{0};  // written under lock, read without

@@ -440,6 +440,12 @@ inline G* take_local_direct(M* m) {
 
 void goroutine_trampoline_entry(void* arg);
 
+// A ready chosen for the latency sample (out of line: the clock read must not
+// cost ready() a stack frame).
+__attribute__((noinline)) void stamp_runnable(G* g) noexcept {
+  g->runnable_since = nanotime();
+}
+
 // A sampled goroutine starts running: how long it waited, into p's histogram.
 __attribute__((noinline)) void record_latency(P* p, G* g) noexcept {
   std::int64_t waited = nanotime() - g->runnable_since;
@@ -755,7 +761,7 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   G* self = m->curg;
   if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
   self->wait_reason = wait_reason;
-  self->wait_since = sched().coarse_now.load(std::memory_order_relaxed);
+  self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
   self->status.store(GStatus::waiting, std::memory_order_relaxed);
   G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);
@@ -785,7 +791,8 @@ void ready(G* g) {
   if (was != GStatus::waiting) fatal("runtime: bad goroutine status in ready");
   M* m = current_m();
   if (m != nullptr && m->p != nullptr && !s.migrate_every_switch.load(std::memory_order_relaxed)) {
-    if (++m->p->readies % kLatencySampleEvery == 0) g->runnable_since = nanotime();
+    if (m->p->schedtick % kLatencySampleEvery == 0) [[unlikely]]
+      stamp_runnable(g);
     runq_put(m->p, g, true);
   } else {
     LockGuard guard(s.lock);

@@ -151,10 +151,23 @@ void follow_cpu_limit() {
     set_gomaxprocs(n, /*only_if_default=*/true);
 }
 
+// Parked goroutines get the time they were first seen parked, within a second
+// of their park (G::wait_since).
+void stamp_waiting(std::int64_t now) {
+  Sched& s = sched();
+  LockGuard guard(s.allg_lock);
+  for (G* g = s.allg; g != nullptr; g = g->all_link) {
+    if (g->status.load(std::memory_order_relaxed) == GStatus::waiting && g->wait_since == 0) {
+      g->wait_since = now;
+    }
+  }
+}
+
 void every_second(std::int64_t& last) {
   std::int64_t now = nanotime();
   if (now - last < kProcsCheckNs) return;
   last = now;
+  stamp_waiting(now);
   follow_cpu_limit();
   retire_idle_ms(nanotime_coarse());
 }
@@ -175,7 +188,6 @@ void* sysmon_main(void* /*arg*/) {
   std::int64_t delay = kMinDelayNs;
   int idle_cycles = 0;
   std::int64_t last_procs_check = nanotime();
-  s.coarse_now.store(last_procs_check, std::memory_order_relaxed);
   for (;;) {
     if (everything_idle()) {
       // Nothing to watch: sleep for the longest period, or until a goroutine
@@ -185,7 +197,6 @@ void* sysmon_main(void* /*arg*/) {
       s.sysmon_sleeping.store(true, std::memory_order_seq_cst);
       while (everything_idle() && g_wake_word.load(std::memory_order_acquire) == 0) {
         sleep_ns_on_word(kMaxDelayNs);
-        s.coarse_now.store(nanotime(), std::memory_order_relaxed);
         every_second(last_procs_check);
         maybe_schedtrace(nanotime());
         if (everything_idle()) check_deadlock(nanotime());
@@ -197,7 +208,6 @@ void* sysmon_main(void* /*arg*/) {
       idle_cycles = 0;
     }
     std::int64_t now = nanotime();
-    s.coarse_now.store(now, std::memory_order_relaxed);
     every_second(last_procs_check);
     maybe_schedtrace(now);
     std::int64_t next_timer = 0;
