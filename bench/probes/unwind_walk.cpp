@@ -90,9 +90,10 @@ void measure_dump() {
     }
     ch.close();
     wg.wait();
-    std::printf("runtime::stack(true), %d parked goroutines: first %.1f us, then %.1f us "
-                "per goroutine (%zu bytes)\n",
-                kParked, us[0], us[1], bytes);
+    std::printf(
+        "runtime::stack(true), %d parked goroutines: first %.1f us, then %.1f us "
+        "per goroutine (%zu bytes)\n",
+        kParked, us[0], us[1], bytes);
   });
 }
 

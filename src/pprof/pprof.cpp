@@ -4,8 +4,8 @@
 #include "gocxx/pprof.hpp"
 
 #include <link.h>
-#include <unistd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -147,7 +147,7 @@ class TabWriter {
 // printStackRecord leaves out runtime.* frames.
 struct PcFrames {
   void* pc;
-  std::uintptr_t offset;  // of pc - 1 in its (outermost) function
+  std::uintptr_t offset;           // of pc - 1 in its (outermost) function
   std::vector<rt::Symbol> frames;  // innermost first; empty: all hidden
 };
 
@@ -384,7 +384,9 @@ struct Profile::Impl {
 };
 
 struct detail::ProfileFactory {
-  static Profile* make(std::string name, Kind kind) { return Profile::Impl::make(std::move(name), kind); }
+  static Profile* make(std::string name, Kind kind) {
+    return Profile::Impl::make(std::move(name), kind);
+  }
 };
 
 namespace {
@@ -394,8 +396,8 @@ struct Registry {
   std::map<std::string, Profile*, std::less<>> profiles;
 
   Registry() {
-    for (auto [name, kind] : {std::pair{"goroutine", Kind::goroutine},
-                              std::pair{"threadcreate", Kind::threadcreate}}) {
+    for (auto [name, kind] :
+         {std::pair{"goroutine", Kind::goroutine}, std::pair{"threadcreate", Kind::threadcreate}}) {
       profiles.emplace(name, detail::ProfileFactory::make(name, kind));
     }
   }
@@ -408,7 +410,9 @@ Registry& registry() {
 
 }  // namespace
 
-std::string Profile::name() const { return impl_->name; }
+std::string Profile::name() const {
+  return impl_->name;
+}
 
 int Profile::count() const {
   switch (impl_->kind) {
@@ -426,7 +430,8 @@ int Profile::count() const {
 }
 
 void Profile::add(const void* value, int skip) {
-  if (impl_->kind != Kind::custom) throw Panic("pprof: Add called on built-in Profile " + impl_->name);
+  if (impl_->kind != Kind::custom)
+    throw Panic("pprof: Add called on built-in Profile " + impl_->name);
   std::vector<void*> pcs = rt::caller_stack(skip + 1);  // without add itself
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (!impl_->entries.emplace(value, std::move(pcs)).second) {

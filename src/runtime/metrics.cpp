@@ -63,8 +63,10 @@ std::vector<Sample> read() {
       {"/sched/goroutines/waiting:goroutines", static_cast<double>(waiting)},
       {"/sched/goroutines/not-in-go:goroutines", static_cast<double>(in_syscall)},
       {"/sched/goroutines-created:goroutines", static_cast<double>(created)},
-      {"/sched/threads/total:threads", static_cast<double>(s.mlive.load(std::memory_order_relaxed) + 1)},
-      {"/sched/gomaxprocs:threads", static_cast<double>(s.gomaxprocs.load(std::memory_order_relaxed))},
+      {"/sched/threads/total:threads",
+       static_cast<double>(s.mlive.load(std::memory_order_relaxed) + 1)},
+      {"/sched/gomaxprocs:threads",
+       static_cast<double>(s.gomaxprocs.load(std::memory_order_relaxed))},
       {"/sched/latencies:seconds", mean},
       {"/sched/latencies-p99:seconds", p99},
   };

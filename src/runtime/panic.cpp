@@ -7,10 +7,10 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <ucontext.h>
-#include <unwind.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include <algorithm>
 #include <atomic>
@@ -57,7 +57,9 @@ void write_report(const char* p, std::size_t n) noexcept {
   if (fd >= 0) write_fd(fd, p, n);
 }
 
-void write_all(const std::string& s) noexcept { write_report(s.data(), s.size()); }
+void write_all(const std::string& s) noexcept {
+  write_report(s.data(), s.size());
+}
 
 // GOTRACEBACK, as Go reads it: none (0), single (the default), all (1), system
 // (2), crash (system, then abort). Read when a report is written: the setting at
@@ -92,10 +94,10 @@ bool is_runtime_frame(const Symbol& sym) {
 
 bool is_runtime_frame(const std::string& fn) {
   static const char* const kPrefixes[] = {
-      "gocxx::rt::",   "gocxx::detail::",  "gocxx::run<",
-      "gocxx::go<",    "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
+      "gocxx::rt::",    "gocxx::detail::",  "gocxx::run<",
+      "gocxx::go<",     "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
       "gocxx::select<",  // Go's runtime.selectgo
-      "std::__invoke", "std::invoke<",
+      "std::__invoke",  "std::invoke<",
   };
   // A template's linkage name starts with its return type ("void gocxx::go<...>").
   std::size_t name_start = 0;
@@ -141,11 +143,13 @@ void append_header(std::string& out, const G* g, const char* status) {
   std::int64_t since = g->wait_since;
   if (g->status.load(std::memory_order_relaxed) == GStatus::waiting && since != 0) {
     std::int64_t waited = (nanotime() - since) / (60 * std::int64_t{1'000'000'000});
-    if (waited >= 1) std::snprintf(minutes, sizeof minutes, ", %lld minutes", static_cast<long long>(waited));
+    if (waited >= 1)
+      std::snprintf(minutes, sizeof minutes, ", %lld minutes", static_cast<long long>(waited));
   }
   char buf[192];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s%s]:\n", static_cast<unsigned long long>(g->id),
-                status, minutes, static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s%s]:\n",
+                static_cast<unsigned long long>(g->id), status, minutes,
+                static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
   out += buf;
 }
 
@@ -482,13 +486,17 @@ std::vector<void*> trim_for_profile(void* const* pcs, int n) {
 
 }  // namespace
 
-bool hidden_in_tracebacks(const Symbol& sym) { return is_runtime_frame(sym); }
+bool hidden_in_tracebacks(const Symbol& sym) {
+  return is_runtime_frame(sym);
+}
 
 std::vector<void*> caller_stack(int skip) {
   void* pcs[128];
   int n = backtrace(pcs, 128);
   std::vector<void*> stack = trim_for_profile(pcs, n);  // drops this frame too
-  stack.erase(stack.begin(), stack.begin() + std::min<std::size_t>(stack.size(), static_cast<std::size_t>(std::max(skip, 0))));
+  stack.erase(stack.begin(),
+              stack.begin() +
+                  std::min<std::size_t>(stack.size(), static_cast<std::size_t>(std::max(skip, 0))));
   return stack;
 }
 
@@ -590,9 +598,9 @@ void append_registers(std::string& out, const mcontext_t& mc) {
   };
 #if defined(__x86_64__)
   static constexpr std::pair<const char*, int> kOrder[] = {
-      {"rax", REG_RAX}, {"rbx", REG_RBX}, {"rcx", REG_RCX}, {"rdx", REG_RDX}, {"rdi", REG_RDI},
-      {"rsi", REG_RSI}, {"rbp", REG_RBP}, {"rsp", REG_RSP}, {"r8", REG_R8},   {"r9", REG_R9},
-      {"r10", REG_R10}, {"r11", REG_R11}, {"r12", REG_R12}, {"r13", REG_R13}, {"r14", REG_R14},
+      {"rax", REG_RAX}, {"rbx", REG_RBX}, {"rcx", REG_RCX},   {"rdx", REG_RDX}, {"rdi", REG_RDI},
+      {"rsi", REG_RSI}, {"rbp", REG_RBP}, {"rsp", REG_RSP},   {"r8", REG_R8},   {"r9", REG_R9},
+      {"r10", REG_R10}, {"r11", REG_R11}, {"r12", REG_R12},   {"r13", REG_R13}, {"r14", REG_R14},
       {"r15", REG_R15}, {"rip", REG_RIP}, {"rflags", REG_EFL}};
   for (const auto& [name, reg] : kOrder) line(name, static_cast<unsigned long long>(mc.gregs[reg]));
   auto csgsfs = static_cast<unsigned long long>(mc.gregs[REG_CSGSFS]);

@@ -378,9 +378,9 @@ void clear_preempt(P* p) noexcept;
 // schedtrace.cpp: GODEBUG=schedtrace=N,scheddetail=1, printed by sysmon
 // ---------------------------------------------------------------------------
 
-void read_schedtrace_env();                // before sysmon starts
+void read_schedtrace_env();                    // before sysmon starts
 std::int64_t schedtrace_period_ns() noexcept;  // 0: off
-void maybe_schedtrace(std::int64_t now);   // sysmon: prints when a period has passed
+void maybe_schedtrace(std::int64_t now);       // sysmon: prints when a period has passed
 
 // ---------------------------------------------------------------------------
 // deadlock.cpp: Go's checkdead, run by sysmon while every processor is idle

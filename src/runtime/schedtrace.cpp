@@ -73,7 +73,8 @@ void print_trace(std::int64_t now) {
                 "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d spinningthreads=%d "
                 "needspinning=0 idlethreads=%d runqueue=%lld",
                 static_cast<long long>((now - g_start_ns) / 1'000'000), procs,
-                s.npidle.load(std::memory_order_relaxed), s.mlive.load(std::memory_order_relaxed) + 1,
+                s.npidle.load(std::memory_order_relaxed),
+                s.mlive.load(std::memory_order_relaxed) + 1,
                 s.nmspinning.load(std::memory_order_relaxed), idle_threads,
                 static_cast<long long>(s.runq_size.load(std::memory_order_relaxed)));
   std::string out = buf;
@@ -119,7 +120,8 @@ void print_trace(std::int64_t now) {
     const char* reason = st == GStatus::waiting ? static_cast<const char*>(g->wait_reason) : "";
     M* locked = g->locked_m;
     std::snprintf(buf, sizeof buf, "  G%llu: status=%d(%s) m=nil lockedm=%s\n",
-                  static_cast<unsigned long long>(g->id), go_status(st), reason != nullptr ? reason : "",
+                  static_cast<unsigned long long>(g->id), go_status(st),
+                  reason != nullptr ? reason : "",
                   locked != nullptr ? std::to_string(locked->id).c_str() : "nil");
     out += buf;
   }
@@ -149,7 +151,9 @@ void read_schedtrace_env() {
   g_last_ns = g_start_ns;
 }
 
-std::int64_t schedtrace_period_ns() noexcept { return g_trace_every_ns; }
+std::int64_t schedtrace_period_ns() noexcept {
+  return g_trace_every_ns;
+}
 
 void maybe_schedtrace(std::int64_t now) {
   if (g_trace_every_ns == 0 || now - g_last_ns < g_trace_every_ns) return;

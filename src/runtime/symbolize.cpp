@@ -372,7 +372,8 @@ pid_t unwind_next_thread(Dwfl*, void*, void**) {
 }
 
 __attribute__((no_sanitize("address", "thread"))) bool unwind_memory_read(Dwfl*, Dwarf_Addr addr,
-                                                                        Dwarf_Word* result, void*) {
+                                                                          Dwarf_Word* result,
+                                                                          void*) {
   const SavedContext* ctx = g_unwinding;
   if (ctx == nullptr || addr < ctx->stack_lo || addr % sizeof(Dwarf_Word) != 0 ||
       addr + sizeof(Dwarf_Word) > ctx->stack_hi) {
@@ -410,8 +411,8 @@ int unwind_frame(Dwfl_Frame* frame, void* arg) {
 }
 
 const Dwfl_Thread_Callbacks kUnwindCallbacks = {
-    unwind_next_thread, unwind_get_thread, unwind_memory_read, unwind_set_initial_registers,
-    nullptr,            nullptr,
+    unwind_next_thread,           unwind_get_thread, unwind_memory_read,
+    unwind_set_initial_registers, nullptr,           nullptr,
 };
 
 }  // namespace

@@ -135,10 +135,12 @@ TEST(Pprof, TheGoroutineProfileGroupsIdenticalStacks) {
     EXPECT_EQ(p->count(), n);
     EXPECT_EQ(text.rfind("goroutine profile: total " + std::to_string(n) + "\n", 0), 0u) << text;
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(text, m, std::regex("\n(5 @( 0x[0-9a-f]+)+)\n((#\t[^\n]*\n)+)\n")))
+    ASSERT_TRUE(
+        std::regex_search(text, m, std::regex("\n(5 @( 0x[0-9a-f]+)+)\n((#\t[^\n]*\n)+)\n")))
         << text;
     std::string frames = m[3];
-    EXPECT_TRUE(std::regex_search(frames, std::regex("^#\t0x[0-9a-f]+\t[^\t]*parked_in_pprof_test")))
+    EXPECT_TRUE(
+        std::regex_search(frames, std::regex("^#\t0x[0-9a-f]+\t[^\t]*parked_in_pprof_test")))
         << frames;
     if (frames.find("pprof_test.cpp:") != std::string::npos) {  // with debug information
       EXPECT_TRUE(std::regex_search(frames, std::regex("pprof_test\\.cpp:[0-9]+\n"))) << frames;
@@ -148,7 +150,8 @@ TEST(Pprof, TheGoroutineProfileGroupsIdenticalStacks) {
     // Every group's counts add up to the total.
     std::int64_t sum = 0;
     std::regex group("\n([0-9]+) @");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), group); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), group);
+         it != std::sregex_iterator(); ++it) {
       sum += std::stoll((*it)[1]);
     }
     EXPECT_EQ(sum, n) << text;
@@ -189,7 +192,9 @@ TEST(Pprof, DebugTwoIsTheFullGoroutineDump) {
     std::string text = text_of(pprof::lookup("goroutine"), 2);
     EXPECT_EQ(text.rfind("goroutine ", 0), 0u) << text;
     std::regex parked("\ngoroutine [0-9]+ \\[chan receive\\]:\n");
-    EXPECT_EQ(std::distance(std::sregex_iterator(text.begin(), text.end(), parked), std::sregex_iterator()), 2)
+    EXPECT_EQ(std::distance(std::sregex_iterator(text.begin(), text.end(), parked),
+                            std::sregex_iterator()),
+              2)
         << text;
   });
 }
@@ -214,14 +219,16 @@ TEST(Pprof, WriteToAFailedStreamIsAnError) {
 // debug=0 is gzipped profile.proto: the test is that Go's own pprof reads it and
 // finds the five parked goroutines in one sample, at the right function.
 TEST(Pprof, GoToolPprofReadsTheProto) {
-  if (std::string(GOCXX_GO_EXECUTABLE).empty()) GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
+  if (std::string(GOCXX_GO_EXECUTABLE).empty())
+    GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
   std::string dir = ::testing::TempDir() + "gocxx_pprof_" + std::to_string(::getpid());
   std::string path = dir + ".goroutine.pb.gz";
   with_parked(5, [&] {
     std::ofstream f(path, std::ios::binary);
     EXPECT_FALSE(pprof::lookup("goroutine")->write_to(f, 0));
   });
-  std::vector<std::string> env = {"HOME=" + dir, "GOCACHE=" + dir + "/cache", "PPROF_TMPDIR=" + dir};
+  std::vector<std::string> env = {"HOME=" + dir, "GOCACHE=" + dir + "/cache",
+                                  "PPROF_TMPDIR=" + dir};
   ProcessResult raw = run_process({GOCXX_GO_EXECUTABLE, "tool", "pprof", "-raw", path}, env, 120);
   ASSERT_EQ(raw.exit_code, 0) << raw.err;
   EXPECT_NE(raw.out.find("PeriodType: goroutine count"), std::string::npos) << raw.out;
@@ -230,7 +237,8 @@ TEST(Pprof, GoToolPprofReadsTheProto) {
   EXPECT_TRUE(std::regex_search(raw.out, std::regex("parked_in_pprof_test"))) << raw.out;
   ProcessResult top = run_process({GOCXX_GO_EXECUTABLE, "tool", "pprof", "-top", path}, env, 120);
   ASSERT_EQ(top.exit_code, 0) << top.err;
-  EXPECT_TRUE(std::regex_search(top.out, std::regex("\n +5 +[0-9.]+% .*parked_in_pprof_test"))) << top.out;
+  EXPECT_TRUE(std::regex_search(top.out, std::regex("\n +5 +[0-9.]+% .*parked_in_pprof_test")))
+      << top.out;
   std::remove(path.c_str());
 }
 
@@ -238,7 +246,8 @@ TEST(Pprof, GoToolPprofReadsTheProto) {
 // tabs collapsed to one is fed to Go's text/tabwriter, configured as
 // runtime/pprof configures it; Go's output must be gocxx's, byte for byte.
 TEST(Pprof, TheTextIsWhatGosTabwriterMakesOfIt) {
-  if (std::string(GOCXX_GO_EXECUTABLE).empty()) GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
+  if (std::string(GOCXX_GO_EXECUTABLE).empty())
+    GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
   std::string text;
   with_parked(3, [&] {
     pprof::Profile* p = pprof::new_profile("pprof_test.tabwriter");
@@ -257,8 +266,9 @@ TEST(Pprof, TheTextIsWhatGosTabwriterMakesOfIt) {
     std::ofstream f(input, std::ios::binary);
     f << cells;
   }
-  ProcessResult go = run_process({GOCXX_GO_EXECUTABLE, "run", GOCXX_TABWRITER_GO, input},
-                                 {"HOME=" + dir, "GOCACHE=" + dir + "/cache", "GO111MODULE=off"}, 300);
+  ProcessResult go =
+      run_process({GOCXX_GO_EXECUTABLE, "run", GOCXX_TABWRITER_GO, input},
+                  {"HOME=" + dir, "GOCACHE=" + dir + "/cache", "GO111MODULE=off"}, 300);
   ASSERT_EQ(go.exit_code, 0) << go.err;
   EXPECT_EQ(go.out, text);
   std::remove(input.c_str());

@@ -214,7 +214,8 @@ std::string read_file(const std::string& path) {
 // debug::set_crash_output: the report on stderr is also in the file, byte for byte.
 TEST(CrashOutput, APanicIsWrittenToTheFileToo) {
   std::string path = crash_file_for("panic");
-  ProcessResult r = scenario("crash-output-panic", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
+  ProcessResult r =
+      scenario("crash-output-panic", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err.rfind("panic: boom\n\ngoroutine 1 [running]:\n", 0), 0u) << r.err;
   EXPECT_EQ(read_file(path), r.err);
@@ -233,7 +234,8 @@ TEST(CrashOutput, AFatalErrorIsWrittenToTheFileToo) {
 
 TEST(CrashOutput, MinusOneStopsTheCopy) {
   std::string path = crash_file_for("removed");
-  ProcessResult r = scenario("crash-output-removed", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
+  ProcessResult r =
+      scenario("crash-output-removed", {"GOTRACEBACK=single", "GOCXX_CRASH_FILE=" + path});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err.rfind("panic: boom\n", 0), 0u) << r.err;
   EXPECT_EQ(read_file(path), "");

@@ -268,14 +268,15 @@ std::string entry_function(const Block& b) {
 // the same order; every gocxx function shown is one Go shows too), the shape of
 // every location line, and the creator.
 TEST(Deadlock, TheReportMatchesGosForTheSameProgram) {
-  if (std::string(GOCXX_GO_EXECUTABLE).empty()) GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
+  if (std::string(GOCXX_GO_EXECUTABLE).empty())
+    GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
   std::string dir = ::testing::TempDir() + "gocxx_twin_" + std::to_string(::getpid());
   std::string exe = dir + "/twin";
-  ProcessResult built = run_process(
-      {GOCXX_GO_EXECUTABLE, "build", "-o", exe, GOCXX_DEADLOCK_TWIN_GO},
-      {"GOCACHE=" + dir + "/cache", "GOPATH=" + dir + "/gopath", "HOME=" + dir, "GOFLAGS=-mod=mod",
-       "GO111MODULE=off", "CGO_ENABLED=0"},
-      300);
+  ProcessResult built =
+      run_process({GOCXX_GO_EXECUTABLE, "build", "-o", exe, GOCXX_DEADLOCK_TWIN_GO},
+                  {"GOCACHE=" + dir + "/cache", "GOPATH=" + dir + "/gopath", "HOME=" + dir,
+                   "GOFLAGS=-mod=mod", "GO111MODULE=off", "CGO_ENABLED=0"},
+                  300);
   ASSERT_EQ(built.exit_code, 0) << built.err;
   ProcessResult go = run_process({exe}, {"GOTRACEBACK=single"}, 60);
   ProcessResult cxx = scenario("twin");
@@ -325,7 +326,8 @@ TEST(Deadlock, TheReportMatchesGosForTheSameProgram) {
     for (const std::string& l : g.locations) EXPECT_TRUE(std::regex_match(l, location)) << l;
     EXPECT_EQ(c->creator, g.creator);
     if (!g.creator.empty()) {
-      EXPECT_NE(c->created_by_line.find(" in goroutine 1"), std::string::npos) << c->created_by_line;
+      EXPECT_NE(c->created_by_line.find(" in goroutine 1"), std::string::npos)
+          << c->created_by_line;
     }
   }
 }
@@ -339,7 +341,8 @@ TEST(Schedtrace, PrintsGosSummaryLineEveryPeriod) {
       "needspinning=0 idlethreads=[0-9]+ runqueue=[0-9]+ \\[[0-9]+( [0-9]+)*\\]\n");
   // The program sleeps for 400 ms: at least a few periods, however slow the machine.
   EXPECT_GE(count(r.err, "SCHED [0-9]+ms: "), 3) << r.err;
-  auto lines = std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), line), std::sregex_iterator());
+  auto lines =
+      std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), line), std::sregex_iterator());
   EXPECT_EQ(lines, count(r.err, "SCHED [0-9]+ms: ")) << r.err;
 }
 
@@ -348,13 +351,15 @@ TEST(Schedtrace, PrintsGosSummaryLineEveryPeriod) {
 TEST(Schedtrace, DetailAddsALinePerProcessorAndGoroutine) {
   ProcessResult r = scenario("sleeper", {"GODEBUG=schedtrace=50,scheddetail=1"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_GE(count(r.err, "SCHED [0-9]+ms: gomaxprocs=[0-9]+ idleprocs=[0-9]+ threads=[0-9]+ "
-                         "spinningthreads=[0-9]+ needspinning=0 idlethreads=[0-9]+ runqueue=[0-9]+ "
-                         "gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n"),
+  EXPECT_GE(count(r.err,
+                  "SCHED [0-9]+ms: gomaxprocs=[0-9]+ idleprocs=[0-9]+ threads=[0-9]+ "
+                  "spinningthreads=[0-9]+ needspinning=0 idlethreads=[0-9]+ runqueue=[0-9]+ "
+                  "gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n"),
             3)
       << r.err;
-  EXPECT_GE(count(r.err, "\n  P0: status=[0-9] schedtick=[0-9]+ syscalltick=0 m=(nil|[0-9]+) "
-                         "runqsize=[0-9]+ gfreecnt=[0-9]+ timerslen=[0-9]+\n"),
+  EXPECT_GE(count(r.err,
+                  "\n  P0: status=[0-9] schedtick=[0-9]+ syscalltick=0 m=(nil|[0-9]+) "
+                  "runqsize=[0-9]+ gfreecnt=[0-9]+ timerslen=[0-9]+\n"),
             3)
       << r.err;
   EXPECT_GE(count(r.err, "\n  G1: status=4\\(chan receive\\) m=nil lockedm=nil\n"), 1) << r.err;

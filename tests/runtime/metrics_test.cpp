@@ -47,13 +47,15 @@ TEST(Metrics, CountsFollowTheGoroutines) {
              before["/sched/goroutines/waiting:goroutines"] + kParked;
     }));
     std::map<std::string, double> now = read_metrics();
-    EXPECT_EQ(now["/sched/goroutines-created:goroutines"] - before["/sched/goroutines-created:goroutines"],
+    EXPECT_EQ(now["/sched/goroutines-created:goroutines"] -
+                  before["/sched/goroutines-created:goroutines"],
               kParked);
     EXPECT_GE(now["/sched/goroutines/running:goroutines"], 1);  // this one
     EXPECT_EQ(now["/sched/gomaxprocs:threads"], runtime::gomaxprocs(0));
     EXPECT_GE(now["/sched/threads/total:threads"], 2);  // an M and sysmon at least
-    double total = now["/sched/goroutines/running:goroutines"] + now["/sched/goroutines/runnable:goroutines"] +
-                   now["/sched/goroutines/waiting:goroutines"] + now["/sched/goroutines/not-in-go:goroutines"];
+    double total =
+        now["/sched/goroutines/running:goroutines"] + now["/sched/goroutines/runnable:goroutines"] +
+        now["/sched/goroutines/waiting:goroutines"] + now["/sched/goroutines/not-in-go:goroutines"];
     EXPECT_EQ(total, static_cast<double>(runtime::num_goroutine()));
     ch.close();
   });
