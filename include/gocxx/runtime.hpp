@@ -132,6 +132,20 @@ uint64_t goroutine_id();
 void lock_os_thread();
 void unlock_os_thread();
 
+// Go's runtime.SetBlockProfileRate: the block profile (pprof::lookup("block"))
+// records where goroutines waited in a channel operation, select, a Mutex or
+// RWMutex lock, Cond::wait or WaitGroup::wait, and for how long: every wait of
+// at least `rate` nanoseconds, a shorter one with probability wait/rate (1: every
+// wait). rate <= 0 turns it off (the default).
+void set_block_profile_rate(int rate);
+
+// Go's runtime.SetMutexProfileFraction: the mutex profile (pprof::lookup("mutex"))
+// records, one time in `rate` on average, an unlock of a Mutex or RWMutex that
+// ended another goroutine's wait, at the unlocker's stack, with the time the
+// waiter waited. rate > 0 sets it, 0 turns it off (the default), rate < 0 only
+// reads. Returns the previous rate.
+int set_mutex_profile_fraction(int rate);
+
 // Go's runtime.Stack: the calling goroutine's traceback and, when all is set, a
 // header (and creation site) of every other goroutine.
 std::string stack(bool all);

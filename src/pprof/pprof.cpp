@@ -30,7 +30,7 @@ using pprof_internal::StringTable;
 
 namespace {
 
-enum class Kind { goroutine, threadcreate, custom };
+enum class Kind { goroutine, threadcreate, block, mutex, custom };
 
 // One line of a count profile: a distinct stack (return addresses, innermost
 // first) and how many entries have it.
@@ -340,6 +340,57 @@ std::string count_profile_proto(const std::string& name,
   return pprof_internal::gzip_stored(p.data());
 }
 
+// The block and mutex profiles (Go's printCountCycleProfile): records by delay,
+// largest first. Delays are kept in nanoseconds, so "cycles" are nanoseconds and
+// cycles/second is 1e9.
+std::vector<rt::ContentionRecord> sorted_records(bool mutex) {
+  std::vector<rt::ContentionRecord> records = rt::contention_records(mutex);
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    if (a.delay_ns != b.delay_ns) return a.delay_ns > b.delay_ns;
+    return stack_key(a.stack) < stack_key(b.stack);
+  });
+  return records;
+}
+
+std::string contention_text(bool mutex) {
+  std::string text = mutex ? "--- mutex:\n" : "--- contention:\n";
+  text += "cycles/second=1000000000\n";
+  if (mutex) {
+    text += "sampling period=" + std::to_string(runtime::set_mutex_profile_fraction(-1)) + "\n";
+  }
+  for (const rt::ContentionRecord& r : sorted_records(mutex)) {
+    text += std::to_string(r.delay_ns) + " " + std::to_string(r.count) + " " + stack_key(r.stack) +
+            "\n";
+    append_stack_frames(text, r.stack);
+    text += "\n";
+  }
+  return TabWriter(text).str();
+}
+
+std::string contention_proto(bool mutex) {
+  ProtoBuilder b;
+  ProtoWriter p;
+  auto value_type = [&](const char* type, const char* unit) {
+    ProtoWriter t;
+    t.varint(1, static_cast<std::uint64_t>(b.str(type)));
+    t.varint(2, static_cast<std::uint64_t>(b.str(unit)));
+    return t;
+  };
+  p.message(1, value_type("contentions", "count"));
+  p.message(1, value_type("delay", "nanoseconds"));
+  for (const rt::ContentionRecord& r : sorted_records(mutex)) {
+    ProtoWriter sample;
+    sample.packed(1, b.location_ids(r.stack));
+    sample.packed(2, {static_cast<std::uint64_t>(r.count), static_cast<std::uint64_t>(r.delay_ns)});
+    p.message(2, sample);
+  }
+  p.varint(9, static_cast<std::uint64_t>(now_unix_nanos()));
+  p.message(11, value_type("contentions", "count"));
+  p.varint(12, 1);
+  b.finish(p);
+  return pprof_internal::gzip_stored(p.data());
+}
+
 Error write_out(std::ostream& out, const std::string& data) {
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   out.flush();
@@ -371,6 +422,9 @@ struct Profile::Impl {
         std::int64_t n = rt::sched().threads_created.load(std::memory_order_relaxed) + 1;
         return std::vector<std::vector<void*>>(static_cast<std::size_t>(n));
       }
+      case Kind::block:
+      case Kind::mutex:
+        return {};  // written by contention_text / contention_proto
       case Kind::custom: {
         std::lock_guard<std::mutex> lock(mu);
         std::vector<std::vector<void*>> out;
@@ -397,7 +451,8 @@ struct Registry {
 
   Registry() {
     for (auto [name, kind] :
-         {std::pair{"goroutine", Kind::goroutine}, std::pair{"threadcreate", Kind::threadcreate}}) {
+         {std::pair{"goroutine", Kind::goroutine}, std::pair{"threadcreate", Kind::threadcreate},
+          std::pair{"block", Kind::block}, std::pair{"mutex", Kind::mutex}}) {
       profiles.emplace(name, detail::ProfileFactory::make(name, kind));
     }
   }
@@ -421,6 +476,9 @@ int Profile::count() const {
     case Kind::threadcreate:
       rt::ensure_started();
       return static_cast<int>(rt::sched().threads_created.load(std::memory_order_relaxed) + 1);
+    case Kind::block:
+    case Kind::mutex:
+      return static_cast<int>(rt::contention_records(impl_->kind == Kind::mutex).size());
     case Kind::custom: {
       std::lock_guard<std::mutex> lock(impl_->mu);
       return static_cast<int>(impl_->entries.size());
@@ -447,6 +505,10 @@ void Profile::remove(const void* value) {
 
 Error Profile::write_to(std::ostream& out, int debug) const {
   if (debug >= 2 && impl_->kind == Kind::goroutine) return write_out(out, runtime::stack(true));
+  if (impl_->kind == Kind::block || impl_->kind == Kind::mutex) {
+    bool mutex = impl_->kind == Kind::mutex;
+    return write_out(out, debug > 0 ? contention_text(mutex) : contention_proto(mutex));
+  }
   if (impl_->kind != Kind::custom) rt::ensure_started();
   std::vector<std::vector<void*>> stacks = impl_->stacks();
   auto total = static_cast<std::int64_t>(stacks.size());

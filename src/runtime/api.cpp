@@ -137,6 +137,16 @@ std::string stack(bool all) {
   return rt::traceback(all, rt::current_g(), 1);
 }
 
+void set_block_profile_rate(int rate) {
+  rt::g_block_profile_rate.store(rate > 0 ? rate : 0, std::memory_order_relaxed);
+}
+
+int set_mutex_profile_fraction(int rate) {
+  if (rate < 0)
+    return static_cast<int>(rt::g_mutex_profile_fraction.load(std::memory_order_relaxed));
+  return static_cast<int>(rt::g_mutex_profile_fraction.exchange(rate, std::memory_order_relaxed));
+}
+
 bool set_deadlock_detection(bool on) {
   return rt::set_deadlock_detection(on);
 }

@@ -760,6 +760,10 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   }
   G* self = m->curg;
   if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
+  std::int64_t blocked_at = 0;
+  if (g_block_profile_rate.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+    if (block_profiled(wait_reason)) blocked_at = nanotime();
+  }
   self->wait_reason = wait_reason;
   self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
   self->status.store(GStatus::waiting, std::memory_order_relaxed);
@@ -767,6 +771,8 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   if (next != nullptr) prepare_to_run(next, m->p);
   std::pair<ParkCommit, void*> c{commit, arg};
   switch_to(m, self, next != nullptr ? next : &m->g0, after_park, &c);
+  if (blocked_at != 0) [[unlikely]]
+    block_event(nanotime() - blocked_at);
 }
 
 namespace {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "clock.hpp"
 #include "gmp.hpp"
@@ -403,6 +404,31 @@ void read_deadlock_env() noexcept;
 // sysmon, while every processor is idle: ends the process if every goroutine is
 // asleep and nothing may wake one (rate-limited by itself).
 void check_deadlock(std::int64_t now);
+
+// ---------------------------------------------------------------------------
+// mprof.cpp: the block and mutex profiles' records
+// ---------------------------------------------------------------------------
+
+// Nanoseconds (block: a wait of at least this long is always recorded; 0 off) and
+// 1/fraction (mutex: 0 off), as runtime::set_block_profile_rate and
+// set_mutex_profile_fraction set them.
+extern std::atomic<std::int64_t> g_block_profile_rate;
+extern std::atomic<std::int64_t> g_mutex_profile_fraction;
+
+// Whether the block profile records a wait with this reason.
+bool block_profiled(const char* wait_reason) noexcept;
+// The calling goroutine waited that long: recorded at its stack if sampled.
+void block_event(std::int64_t waited_ns);
+// The calling goroutine's unlock ended another's wait of delay_ns: recorded at the
+// unlocker's stack, one in fraction.
+void mutex_event(std::int64_t delay_ns);
+
+struct ContentionRecord {
+  std::vector<void*> stack;  // return addresses, innermost first
+  std::int64_t count = 0;
+  std::int64_t delay_ns = 0;
+};
+std::vector<ContentionRecord> contention_records(bool mutex);
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

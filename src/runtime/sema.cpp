@@ -1,8 +1,10 @@
 #include "sema.hpp"
 
 #include <atomic>
+#include <cstring>
 #include <thread>
 
+#include "clock.hpp"
 #include "lock.hpp"
 #include "sched.hpp"
 
@@ -15,7 +17,14 @@ struct SemaWaiter {
   SemaWaiter* next;
   SemaWaiter* prev;
   bool acquired;
+  std::int64_t waiting_since;  // for the mutex profile (0: not profiled)
 };
+
+bool mutex_profiled(const char* wait_reason) noexcept {
+  return std::strcmp(wait_reason, "sync.Mutex.Lock") == 0 ||
+         std::strcmp(wait_reason, "sync.RWMutex.Lock") == 0 ||
+         std::strcmp(wait_reason, "sync.RWMutex.RLock") == 0;
+}
 
 struct alignas(64) SemaRoot {
   Lock lock;
@@ -52,7 +61,11 @@ void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
   if (can_acquire(addr)) return;
   SemaRoot& root = root_for(addr);
   G* self = current_g();
-  SemaWaiter w{self, addr, nullptr, nullptr, false};
+  SemaWaiter w{self, addr, nullptr, nullptr, false, 0};
+  if (g_mutex_profile_fraction.load(std::memory_order_relaxed) != 0 && mutex_profiled(wait_reason))
+      [[unlikely]] {
+    w.waiting_since = nanotime();
+  }
   for (;;) {
     root.lock.lock();
     root.nwait.fetch_add(1, std::memory_order_seq_cst);
@@ -131,8 +144,11 @@ void sema_release(std::uint32_t* addr) {
   root.nwait.fetch_sub(1, std::memory_order_relaxed);
   w->acquired = true;
   G* g = w->g;
+  std::int64_t since = w->waiting_since;
   root.lock.unlock();
   ready(g);
+  if (since != 0) [[unlikely]]
+    mutex_event(nanotime() - since);
 }
 
 }  // namespace gocxx::rt

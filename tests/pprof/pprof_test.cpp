@@ -18,6 +18,7 @@ using namespace gocxx;
 using gocxx::testing::eventually;
 using gocxx::testing::ProcessResult;
 using gocxx::testing::run_process;
+using gocxx::testing::run_with_procs;
 
 namespace {
 
@@ -272,4 +273,93 @@ TEST(Pprof, TheTextIsWhatGosTabwriterMakesOfIt) {
   ASSERT_EQ(go.exit_code, 0) << go.err;
   EXPECT_EQ(go.out, text);
   std::remove(input.c_str());
+}
+
+namespace {
+
+// Its body differs from parked_in_pprof_test's: GCC folds identical functions.
+__attribute__((noinline)) int blocked_in_block_test(Chan<int> ch) {
+  int v = ch.recv().value_or(-1);
+  asm volatile("" : "+r"(v)::"memory");
+  return v + 1;
+}
+
+__attribute__((noinline)) void unlock_after_contention(sync::Mutex* mu) {
+  mu->unlock();
+  asm volatile("" ::: "memory");
+}
+
+}  // namespace
+
+TEST(Pprof, TheBlockProfileRecordsWhereAndHowLongGoroutinesWaited) {
+  runtime::set_block_profile_rate(1);  // every wait
+  run([] {
+    auto ch = make_chan<int>(), done = make_chan<int>();
+    go([ch, done] {
+      blocked_in_block_test(ch);
+      done.close();
+    });
+    ASSERT_TRUE(eventually(
+        [] { return runtime::stack(true).find("[chan receive]") != std::string::npos; }));
+    ch.send(1);
+    done.recv();
+  });
+  runtime::set_block_profile_rate(0);
+  pprof::Profile* p = pprof::lookup("block");
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(p->count(), 1);
+  std::string text = text_of(p, 1);
+  EXPECT_EQ(text.rfind("--- contention:\ncycles/second=1000000000\n", 0), 0u) << text;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      text, m,
+      std::regex(
+          "\n([0-9]+) ([0-9]+) @( 0x[0-9a-f]+)+\n#\t0x[0-9a-f]+\t[^\n]*blocked_in_block_test")))
+      << text;
+  EXPECT_GT(std::stoll(m[1]), 0) << text;  // nanoseconds waited
+  EXPECT_GE(std::stoll(m[2]), 1) << text;
+
+  if (std::string(GOCXX_GO_EXECUTABLE).empty()) return;
+  std::string dir = ::testing::TempDir() + "gocxx_block_" + std::to_string(::getpid());
+  std::string path = dir + ".block.pb.gz";
+  {
+    std::ofstream f(path, std::ios::binary);
+    EXPECT_FALSE(p->write_to(f, 0));
+  }
+  ProcessResult raw =
+      run_process({GOCXX_GO_EXECUTABLE, "tool", "pprof", "-raw", path},
+                  {"HOME=" + dir, "GOCACHE=" + dir + "/cache", "PPROF_TMPDIR=" + dir}, 120);
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_NE(raw.out.find("contentions/count delay/nanoseconds"), std::string::npos) << raw.out;
+  EXPECT_NE(raw.out.find("blocked_in_block_test"), std::string::npos) << raw.out;
+  std::remove(path.c_str());
+}
+
+TEST(Pprof, TheMutexProfileChargesTheUnlockerWithTheWaitersDelay) {
+  EXPECT_EQ(runtime::set_mutex_profile_fraction(1), 0);
+  EXPECT_EQ(runtime::set_mutex_profile_fraction(-1), 1);  // only reads
+  run_with_procs(2, [] {
+    sync::Mutex mu;
+    auto done = make_chan<int>();
+    mu.lock();
+    go([&mu, done] {
+      mu.lock();  // waits for the unlock below
+      mu.unlock();
+      done.close();
+    });
+    ASSERT_TRUE(eventually(
+        [] { return runtime::stack(true).find("[sync.Mutex.Lock]") != std::string::npos; }));
+    unlock_after_contention(&mu);
+    done.recv();
+  });
+  EXPECT_EQ(runtime::set_mutex_profile_fraction(0), 1);
+  pprof::Profile* p = pprof::lookup("mutex");
+  ASSERT_NE(p, nullptr);
+  EXPECT_GE(p->count(), 1);
+  std::string text = text_of(p, 1);
+  EXPECT_EQ(text.rfind("--- mutex:\ncycles/second=1000000000\nsampling period=0\n", 0), 0u) << text;
+  EXPECT_TRUE(std::regex_search(
+      text, std::regex("\n[0-9]+ 1 @( 0x[0-9a-f]+)+\n(#\t[^\n]*\n)*#\t0x[0-9a-f]+\t[^\n]*"
+                       "unlock_after_contention")))
+      << text;
 }
