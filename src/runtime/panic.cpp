@@ -479,7 +479,13 @@ std::vector<void*> trim_for_profile(void* const* pcs, int n) {
     }
   }
   int begin = 0;
-  while (begin < end && is_runtime_frame(symbolize(pcs[begin], true))) ++begin;
+  // The sanitizers' interceptor of backtrace() is the innermost frame under them.
+  auto below_the_caller = [](void* pc) {
+    Symbol sym = symbolize(pc, true);
+    return is_runtime_frame(sym) || sym.function.rfind("__interceptor_", 0) == 0 ||
+           sym.function.rfind("__sanitizer", 0) == 0;
+  };
+  while (begin < end && below_the_caller(pcs[begin])) ++begin;
   if (begin == end) begin = 0;  // all runtime: keep them rather than nothing
   return std::vector<void*>(pcs + begin, pcs + end);
 }

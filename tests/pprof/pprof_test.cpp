@@ -50,9 +50,13 @@ void with_parked(int n, const std::function<void()>& body) {
     std::int64_t before = runtime::num_goroutine();
     for (int i = 0; i < n; ++i) go(parked_in_pprof_test, ch);
     ASSERT_TRUE(eventually([&] { return runtime::num_goroutine() == before + n; }));
-    // Each child runs first and parks before go() returns (child first), so they
-    // are all parked once they all exist; a gosched round makes sure.
-    for (int i = 0; i < 4; ++i) runtime::gosched();
+    // A goroutine may still be on its way to the receive (another processor ran
+    // it): wait until every one shows parked there.
+    ASSERT_TRUE(eventually([&] {
+      std::string dump = runtime::stack(true);
+      std::regex parked("\\[chan receive\\]:\n[^\n]*parked_in_pprof_test");
+      return std::distance(std::sregex_iterator(dump.begin(), dump.end(), parked), std::sregex_iterator()) == n;
+    }));
     body();
     ch.close();
   });
