@@ -60,8 +60,8 @@ double contended_mutex_ns(int n) {
 }
 
 void report(const char* setting, int n) {
-  std::printf("%-28s pingpong %7.1f ns/round trip   contended mutex %6.1f ns/op\n", setting, pingpong_ns(n),
-              contended_mutex_ns(n * 4));
+  std::printf("%-28s pingpong %7.1f ns/round trip   contended mutex %6.1f ns/op\n", setting,
+              pingpong_ns(n), contended_mutex_ns(n * 4));
 }
 
 }  // namespace

@@ -48,9 +48,9 @@ bool block_profiled(const char* wait_reason) noexcept {
   // The waits Go's block profile records: channels, select and the sync package;
   // not sleep, I/O, system calls or waits that can never end (nil channels).
   static const char* const kReasons[] = {
-      "chan receive",        "chan send",         "select",          "sync.Mutex.Lock",
-      "sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.Cond.Wait", "sync.WaitGroup.Wait",
-      "semacquire",
+      "chan receive",    "chan send",           "select",
+      "sync.Mutex.Lock", "sync.RWMutex.RLock",  "sync.RWMutex.Lock",
+      "sync.Cond.Wait",  "sync.WaitGroup.Wait", "semacquire",
   };
   for (const char* r : kReasons) {
     if (std::strcmp(r, wait_reason) == 0) return true;
@@ -73,7 +73,8 @@ void block_event(std::int64_t waited_ns) {
 void mutex_event(std::int64_t delay_ns) {
   std::int64_t rate = g_mutex_profile_fraction.load(std::memory_order_relaxed);
   if (rate <= 0) return;
-  if (rate > 1 && fast_rand_n(static_cast<std::uint32_t>(std::min<std::int64_t>(rate, UINT32_MAX))) != 0) {
+  if (rate > 1 &&
+      fast_rand_n(static_cast<std::uint32_t>(std::min<std::int64_t>(rate, UINT32_MAX))) != 0) {
     return;
   }
   record(true, delay_ns);

@@ -55,7 +55,8 @@ void with_parked(int n, const std::function<void()>& body) {
     ASSERT_TRUE(eventually([&] {
       std::string dump = runtime::stack(true);
       std::regex parked("\\[chan receive\\]:\n[^\n]*parked_in_pprof_test");
-      return std::distance(std::sregex_iterator(dump.begin(), dump.end(), parked), std::sregex_iterator()) == n;
+      return std::distance(std::sregex_iterator(dump.begin(), dump.end(), parked),
+                           std::sregex_iterator()) == n;
     }));
     body();
     ch.close();
