@@ -13,16 +13,38 @@
 #pragma once
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "errors.hpp"
 
+namespace gocxx::net {
+class Listener;
+}  // namespace gocxx::net
+
 namespace gocxx::pprof {
+
+// Labels: key/value pairs attached to a goroutine (Go's pprof.Labels).
+using LabelSet = std::vector<std::pair<std::string, std::string>>;
 
 namespace detail {
 struct ProfileFactory;
+
+// do_with's seam: the calling goroutine's labels, merged with `labels`, for the
+// scope's lifetime.
+class LabelScope {
+ public:
+  explicit LabelScope(const LabelSet& labels);
+  ~LabelScope();
+  LabelScope(const LabelScope&) = delete;
+  LabelScope& operator=(const LabelScope&) = delete;
+
+ private:
+  void* previous_;
+};
 }  // namespace detail
 
 class Profile {
@@ -74,5 +96,42 @@ Profile* new_profile(std::string name);
 
 // Every profile, sorted by name.
 std::vector<Profile*> profiles();
+
+// Runs f with `labels` added to the calling goroutine's labels (Go's pprof.Do; a
+// key already there takes the new value), and restores them when f returns or
+// throws. Goroutines started inside f, and theirs, keep the labels for life.
+// Labels appear in the goroutine profile (debug 1: `# labels: {"k":"v"}`,
+// grouping goroutines by stack and labels; debug 0: sample labels), on CPU
+// samples, and in traceback headers as Go 1.27 prints them:
+// `goroutine 7 [chan receive, labels:{"worker": "3"}]:`. Plain threads have labels
+// too, which goroutines they start inherit.
+template <class F>
+void do_with(const LabelSet& labels, F&& f) {
+  detail::LabelScope scope(labels);
+  std::forward<F>(f)();
+}
+
+// The calling goroutine's value for key (Go's pprof.Label), or nullopt.
+std::optional<std::string> label(std::string_view key);
+
+// The CPU profile (Go's StartCPUProfile): every thread that runs goroutines is
+// interrupted by SIGPROF `hz` times per second of the CPU time it uses, and each
+// interruption records the stack it hit and the labels of the goroutine running
+// there. stop_cpu_profile() writes the gzipped profile.proto (sample types
+// samples/count and cpu/nanoseconds) to `out` and returns once it is written.
+// Returns an error, and starts nothing, when a profile is already running or hz
+// is not positive; `out` must outlive the profile.
+Error start_cpu_profile(std::ostream& out, int hz = 100);
+// Nothing when no profile runs.
+void stop_cpu_profile();
+
+// Serves net/http/pprof's pages over HTTP/1.x on `ln`, one goroutine per
+// connection: `/debug/pprof/` (an index of profiles()), `/debug/pprof/<name>`
+// with `?debug=N`, and `/debug/pprof/profile?seconds=N` (a CPU profile of N
+// seconds, 30 by default). Returns when `ln` is closed, with accept's error.
+Error serve(net::Listener ln);
+// Listens on TCP `address` (host:port), returning at once if that fails, then
+// serves it as serve(ln) does.
+Error serve(std::string_view address);
 
 }  // namespace gocxx::pprof

@@ -36,6 +36,7 @@ enum class Kind { goroutine, threadcreate, block, mutex, custom };
 // first) and how many entries have it.
 struct Group {
   std::vector<void*> pcs;
+  rt::LabelList labels;
   std::int64_t count = 0;
 };
 
@@ -50,13 +51,22 @@ std::string stack_key(const std::vector<void*>& pcs) {
   return key;
 }
 
-// Go's printCountProfile order: by count descending, then by key.
-std::vector<std::pair<std::string, Group>> group_stacks(std::vector<std::vector<void*>> stacks) {
+// Go's printCountProfile: entries grouped by stack and labels, the key being the
+// `@` line plus, with labels, the `# labels:` line; by count descending, then by
+// key.
+std::vector<std::pair<std::string, Group>> group_stacks(std::vector<std::vector<void*>> stacks,
+                                                        std::vector<rt::LabelList> labels = {}) {
   std::map<std::string, Group> groups;
-  for (auto& pcs : stacks) {
-    std::string key = stack_key(pcs);
+  for (std::size_t i = 0; i < stacks.size(); ++i) {
+    std::string key = stack_key(stacks[i]);
+    if (i < labels.size() && !labels[i].empty()) {
+      key += "\n# labels: " + rt::labels_profile_text(labels[i]);
+    }
     Group& g = groups[key];
-    if (g.count++ == 0) g.pcs = std::move(pcs);
+    if (g.count++ == 0) {
+      g.pcs = std::move(stacks[i]);
+      if (i < labels.size()) g.labels = std::move(labels[i]);
+    }
   }
   std::vector<std::pair<std::string, Group>> sorted(groups.begin(), groups.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
@@ -151,7 +161,7 @@ struct PcFrames {
   std::vector<rt::Symbol> frames;  // innermost first; empty: all hidden
 };
 
-std::vector<PcFrames> visible_frames(const std::vector<void*>& pcs) {
+std::vector<PcFrames> visible_frames(const std::vector<void*>& pcs, bool keep_runtime = false) {
   std::vector<PcFrames> out;
   bool any_user = false;
   for (void* pc : pcs) {
@@ -160,7 +170,7 @@ std::vector<PcFrames> visible_frames(const std::vector<void*>& pcs) {
     for (const rt::Symbol& sym : f.frames) any_user = any_user || !rt::hidden_in_tracebacks(sym);
     out.push_back(std::move(f));
   }
-  if (!any_user) return out;
+  if (!any_user || keep_runtime) return out;
   for (PcFrames& f : out) {
     std::erase_if(f.frames, [](const rt::Symbol& sym) { return rt::hidden_in_tracebacks(sym); });
   }
@@ -236,16 +246,27 @@ class ProtoBuilder {
         this);
   }
 
-  std::vector<std::uint64_t> location_ids(const std::vector<void*>& pcs) {
+  // keep_runtime: the CPU profile's, where time in the runtime is time spent.
+  std::vector<std::uint64_t> location_ids(const std::vector<void*>& pcs, bool keep_runtime = false) {
     std::vector<std::uint64_t> ids;
     ids.reserve(pcs.size());
-    for (const PcFrames& f : visible_frames(pcs)) {
+    for (const PcFrames& f : visible_frames(pcs, keep_runtime)) {
       if (!f.frames.empty()) ids.push_back(location_id(f));
     }
     return ids;
   }
 
   std::int64_t str(const std::string& s) { return strings_.index(s); }
+
+  // Sample.label: {key, str} string-table indexes, per label.
+  void add_labels(ProtoWriter& sample, const rt::LabelList& labels) {
+    for (const auto& [key, value] : labels) {
+      ProtoWriter label;
+      label.varint(1, static_cast<std::uint64_t>(str(key)));
+      label.varint(2, static_cast<std::uint64_t>(str(value)));
+      sample.message(3, label);
+    }
+  }
 
   // Appends the mappings, locations, functions and string table to p.
   void finish(ProtoWriter& p) {
@@ -331,6 +352,7 @@ std::string count_profile_proto(const std::string& name,
     ProtoWriter sample;
     sample.packed(1, b.location_ids(g.pcs));
     sample.packed(2, {static_cast<std::uint64_t>(g.count)});
+    b.add_labels(sample, g.labels);
     p.message(2, sample);
   }
   p.varint(9, static_cast<std::uint64_t>(now_unix_nanos()));
@@ -391,6 +413,36 @@ std::string contention_proto(bool mutex) {
   return pprof_internal::gzip_stored(p.data());
 }
 
+// Go's CPU profile: sample types samples/count and cpu/nanoseconds, period the
+// sampling interval, each sample with its labels.
+std::string cpu_profile_proto(const std::vector<rt::CpuSample>& samples, std::int64_t period_ns,
+                              std::int64_t start_ns, std::int64_t duration_ns) {
+  ProtoBuilder b;
+  ProtoWriter p;
+  auto value_type = [&](const char* type, const char* unit) {
+    ProtoWriter t;
+    t.varint(1, static_cast<std::uint64_t>(b.str(type)));
+    t.varint(2, static_cast<std::uint64_t>(b.str(unit)));
+    return t;
+  };
+  p.message(1, value_type("samples", "count"));
+  p.message(1, value_type("cpu", "nanoseconds"));
+  for (const rt::CpuSample& s : samples) {
+    ProtoWriter sample;
+    sample.packed(1, b.location_ids(s.stack, /*keep_runtime=*/true));
+    sample.packed(2, {static_cast<std::uint64_t>(s.count),
+                      static_cast<std::uint64_t>(s.count * period_ns)});
+    b.add_labels(sample, s.labels);
+    p.message(2, sample);
+  }
+  p.varint(9, static_cast<std::uint64_t>(start_ns));
+  p.varint(10, static_cast<std::uint64_t>(duration_ns));
+  p.message(11, value_type("cpu", "nanoseconds"));
+  p.varint(12, static_cast<std::uint64_t>(period_ns));
+  b.finish(p);
+  return pprof_internal::gzip_stored(p.data());
+}
+
 Error write_out(std::ostream& out, const std::string& data) {
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
   out.flush();
@@ -413,10 +465,10 @@ struct Profile::Impl {
     return new Profile(impl);
   }
 
-  std::vector<std::vector<void*>> stacks() const {
+  std::vector<std::vector<void*>> stacks(std::vector<rt::LabelList>* labels) const {
     switch (kind) {
       case Kind::goroutine:
-        return rt::goroutine_stacks(0);  // the writer's from Profile::write_to, as in Go
+        return rt::goroutine_stacks(0, labels);  // the writer's from Profile::write_to, as in Go
       case Kind::threadcreate: {
         // One entry per thread, with the empty stack Go's profile has today.
         std::int64_t n = rt::sched().threads_created.load(std::memory_order_relaxed) + 1;
@@ -510,11 +562,61 @@ Error Profile::write_to(std::ostream& out, int debug) const {
     return write_out(out, debug > 0 ? contention_text(mutex) : contention_proto(mutex));
   }
   if (impl_->kind != Kind::custom) rt::ensure_started();
-  std::vector<std::vector<void*>> stacks = impl_->stacks();
+  std::vector<rt::LabelList> labels;
+  std::vector<std::vector<void*>> stacks = impl_->stacks(&labels);
   auto total = static_cast<std::int64_t>(stacks.size());
-  auto groups = group_stacks(std::move(stacks));
+  auto groups = group_stacks(std::move(stacks), std::move(labels));
   if (debug > 0) return write_out(out, count_profile_text(impl_->name, groups, total));
   return write_out(out, count_profile_proto(impl_->name, groups));
+}
+
+namespace {
+
+struct CpuProfileState {
+  std::mutex mu;
+  std::ostream* out = nullptr;  // guarded by mu; null: none running
+  std::int64_t period_ns = 0;
+  std::int64_t start_ns = 0;
+};
+
+CpuProfileState& cpu_state() {
+  static auto* state = new CpuProfileState;  // never destroyed: usable at exit
+  return *state;
+}
+
+}  // namespace
+
+Error start_cpu_profile(std::ostream& out, int hz) {
+  if (hz <= 0) return errors::make("pprof: CPU profiling rate must be positive");
+  rt::ensure_started();
+  CpuProfileState& st = cpu_state();
+  std::lock_guard<std::mutex> lock(st.mu);
+  // Go's message, also when another profiler holds the signal.
+  if (st.out != nullptr || !rt::cpuprof_start(hz)) {
+    return errors::make("cpu profiling already in use");
+  }
+  st.out = &out;
+  st.period_ns = 1'000'000'000 / hz;
+  st.start_ns = now_unix_nanos();
+  return Error();
+}
+
+void stop_cpu_profile() {
+  CpuProfileState& st = cpu_state();
+  std::lock_guard<std::mutex> lock(st.mu);
+  if (st.out == nullptr) return;
+  std::int64_t lost = 0;
+  std::vector<rt::CpuSample> samples = rt::cpuprof_stop(&lost);
+  if (lost > 0) {
+    // Go charges dropped samples to a runtime/pprof.lostProfileEvent frame; ours
+    // have no stack to stand for them.
+    rt::CpuSample dropped;
+    dropped.count = lost;
+    samples.push_back(std::move(dropped));
+  }
+  std::int64_t duration = now_unix_nanos() - st.start_ns;
+  (void)write_out(*st.out, cpu_profile_proto(samples, st.period_ns, st.start_ns, duration));
+  st.out = nullptr;
 }
 
 Profile* lookup(std::string_view name) {

@@ -43,6 +43,7 @@ struct G;
 struct M;
 struct P;
 struct Sudog;
+struct LabelSet;
 
 // A goroutine's status (Go's _Gidle ... _Gdead). Transitions:
 //
@@ -130,6 +131,9 @@ struct G {
   Racy<std::uint64_t> id = 0;
   Racy<std::uint64_t> parent_id = 0;
   Racy<void*> creator_pc = nullptr;  // in the function that called go()
+  // pprof labels (shared, immutable; see labels.cpp): written only by the G itself
+  // and, for a new G, by its creator; read by tracebacks under the labels lock.
+  Racy<LabelSet*> labels = nullptr;
   std::atomic<GStatus> status{GStatus::idle};
   Racy<const char*> wait_reason = "";
   // Roughly when it parked (0: not yet stamped): a traceback's ", N minutes". A

@@ -61,6 +61,14 @@ void write_all(const std::string& s) noexcept {
   write_report(s.data(), s.size());
 }
 
+}  // namespace
+
+void write_stderr(const std::string& s) noexcept {
+  write_fd(STDERR_FILENO, s.data(), s.size());
+}
+
+namespace {
+
 // GOTRACEBACK, as Go reads it: none (0), single (the default), all (1), system
 // (2), crash (system, then abort). Read when a report is written: the setting at
 // the time of the crash counts.
@@ -147,10 +155,17 @@ void append_header(std::string& out, const G* g, const char* status) {
       std::snprintf(minutes, sizeof minutes, ", %lld minutes", static_cast<long long>(waited));
   }
   char buf[192];
-  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s%s]:\n",
-                static_cast<unsigned long long>(g->id), status, minutes,
+  std::snprintf(buf, sizeof buf, "goroutine %llu [%s%s%s", static_cast<unsigned long long>(g->id),
+                status, minutes,
                 static_cast<M*>(g->locked_m) != nullptr ? ", locked to thread" : "");
   out += buf;
+  // Go 1.27 (GODEBUG=tracebacklabels=1, its default): the pprof labels.
+  if (static_cast<LabelSet*>(g->labels) != nullptr &&
+      g_traceback_labels.load(std::memory_order_relaxed)) {
+    std::string labels = labels_traceback_text(labels_of(g));
+    if (!labels.empty()) out += ", " + labels;
+  }
+  out += "]:\n";
 }
 
 // `created by F in goroutine N`: F is the innermost non-runtime function at the
@@ -506,11 +521,14 @@ std::vector<void*> caller_stack(int skip) {
   return stack;
 }
 
-std::vector<std::vector<void*>> goroutine_stacks(int skip_self) {
+std::vector<std::vector<void*>> goroutine_stacks(int skip_self, std::vector<LabelList>* labels) {
   std::vector<std::vector<void*>> out;
   G* self = current_g();
   bool self_is_goroutine = self != nullptr && self->kind == G::Kind::goroutine;
-  if (self_is_goroutine) out.push_back(caller_stack(skip_self));
+  if (self_is_goroutine) {
+    out.push_back(caller_stack(skip_self));
+    if (labels != nullptr) labels->push_back(labels_of(self));
+  }
   Sched& s = sched();
   std::vector<G*> others;
   {
@@ -524,6 +542,7 @@ std::vector<std::vector<void*>> goroutine_stacks(int skip_self) {
   }
   std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
   for (G* g : others) {
+    if (labels != nullptr) labels->push_back(labels_of(g));
     GStatus st = g->status.load(std::memory_order_acquire);
     if (st == GStatus::running || st == GStatus::syscall) {
       out.emplace_back();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gocxx::rt {
@@ -28,6 +29,10 @@ bool sigquit_pending() noexcept;
 // fatal report, -1 removes it. Returns 0 or an errno value.
 int set_crash_output(int fd) noexcept;
 
+// All of s to standard error (diagnostics that are not fatal reports: schedtrace,
+// the stall report), retrying interrupted writes.
+void write_stderr(const std::string& s) noexcept;
+
 // `goroutine N [status]:` plus, for the calling goroutine, its frames.
 std::string traceback(bool all, G* self, int skip_frames);
 
@@ -36,8 +41,10 @@ std::string traceback(bool all, G* self, int skip_frames);
 // goroutine's function. goroutine_stacks: the caller's stack (less skip_self more
 // frames) when it is a goroutine, then every other goroutine's, by id; a
 // goroutine running on another thread has an empty stack. caller_stack: the
-// calling context's, less skip more frames.
-std::vector<std::vector<void*>> goroutine_stacks(int skip_self);
+// calling context's, less skip more frames. With `labels`, also each one's pprof
+// labels, in the same order.
+std::vector<std::vector<void*>> goroutine_stacks(
+    int skip_self, std::vector<std::vector<std::pair<std::string, std::string>>>* labels = nullptr);
 std::vector<void*> caller_stack(int skip);
 
 // Whether tracebacks leave this frame out (the runtime's own, gocxx::detail's,

@@ -594,6 +594,7 @@ void* m_main(void* arg) {
   m->curg = &m->g0;
   m->eh_globals = abi::__cxa_get_globals();
   m->signal_stack = install_signal_stack();
+  cpuprof_thread_start(m);
   pthread_attr_t attr;
   void* stack_addr = nullptr;
   std::size_t stack_size = 0;
@@ -607,6 +608,7 @@ void* m_main(void* arg) {
   acquire_p(m, p);
   schedule_loop(m);
   // The thread ends with the goroutine that was locked to it, or after idling.
+  cpuprof_thread_end(m);
   remove_signal_stack(m->signal_stack);
   tls_m = nullptr;
   delete m;
@@ -869,6 +871,7 @@ void run_task(G* g) {
   } else {
     sched().goroutines_no_p.fetch_sub(1, std::memory_order_relaxed);
   }
+  if (g->labels != nullptr) labels_release(labels_exchange(g, nullptr));
   bool locked = g->locked_m != nullptr;
   if (locked) {
     m->locked_g = nullptr;
@@ -901,6 +904,7 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
   g->task_ops = ops;
   g->parent_id = self->kind == G::Kind::goroutine ? static_cast<std::uint64_t>(self->id) : 0;
   g->creator_pc = creator_pc;
+  if (self->labels != nullptr) g->labels = labels_retain(self->labels);  // Go: inherited
   g->status.store(GStatus::runnable, std::memory_order_relaxed);
   if (p != nullptr) {
     p->goroutines.fetch_add(1, std::memory_order_relaxed);

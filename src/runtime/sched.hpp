@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "clock.hpp"
@@ -429,6 +430,56 @@ struct ContentionRecord {
   std::int64_t delay_ns = 0;
 };
 std::vector<ContentionRecord> contention_records(bool mutex);
+
+// ---------------------------------------------------------------------------
+// labels.cpp: pprof labels (Go's runtime/pprof Do), per goroutine
+// ---------------------------------------------------------------------------
+
+using LabelList = std::vector<std::pair<std::string, std::string>>;
+
+// An immutable label set, shared by reference count between a goroutine and the
+// goroutines it started. The last release frees it under the labels lock, which
+// readers of another goroutine's labels hold, so they never see it freed.
+struct LabelSet {
+  std::atomic<std::int64_t> refs{1};
+  LabelList list;  // sorted by key, keys unique
+};
+
+// Another reference (null-safe).
+LabelSet* labels_retain(LabelSet* set) noexcept;
+// Drops a reference (null-safe).
+void labels_release(LabelSet* set) noexcept;
+// g's labels become `set` (the caller's reference moves to g); returns the old
+// ones with g's reference, for the caller to release or keep.
+LabelSet* labels_exchange(G* g, LabelSet* set) noexcept;
+// A copy of any G's labels, taken under the labels lock.
+LabelList labels_of(const G* g);
+// Go's `{"k":"v", "k2":"v2"}` (pprof's debug=1 `# labels:` line) and Go 1.27's
+// traceback form `labels:{"k": "v"}`; empty for no labels.
+std::string labels_profile_text(const LabelList& labels);
+std::string labels_traceback_text(const LabelList& labels);
+// GODEBUG=tracebacklabels=0 clears it (Go 1.27's opt-out): headers without labels.
+extern std::atomic<bool> g_traceback_labels;
+
+// ---------------------------------------------------------------------------
+// cpuprof.cpp: the CPU profile's timers, SIGPROF handler and samples
+// ---------------------------------------------------------------------------
+
+// Every M registers its thread when it starts and before it ends, so that a
+// profile arms a CPU-time timer on each.
+void cpuprof_thread_start(const M* m) noexcept;
+void cpuprof_thread_end(const M* m) noexcept;
+
+struct CpuSample {
+  std::vector<void*> stack;  // innermost first, pc + 1 for the interrupted one
+  LabelList labels;
+  std::int64_t count = 0;
+};
+// Starts SIGPROF at hz on every M; false when a profile already runs.
+bool cpuprof_start(int hz);
+// Stops it and returns what it recorded (by stack and labels), and how many
+// samples a full buffer dropped. Nothing when none runs.
+std::vector<CpuSample> cpuprof_stop(std::int64_t* lost);
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "panic.hpp"
 #include "sched.hpp"
 
 namespace gocxx::rt {
@@ -51,14 +52,6 @@ int go_status(PStatus s) {
   return 0;
 }
 
-void write_all(const std::string& s) {
-  std::size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = ::write(STDERR_FILENO, s.data() + off, s.size() - off);
-    if (n <= 0) return;
-    off += static_cast<std::size_t>(n);
-  }
-}
 
 void print_trace(std::int64_t now) {
   Sched& s = sched();
@@ -85,7 +78,7 @@ void print_trace(std::int64_t now) {
       out += std::to_string(s.allp[i]->runq.size());
     }
     out += "]\n";
-    write_all(out);
+    write_stderr(out);
     return;
   }
   out += " gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n";
@@ -125,7 +118,7 @@ void print_trace(std::int64_t now) {
                   locked != nullptr ? std::to_string(locked->id).c_str() : "nil");
     out += buf;
   }
-  write_all(out);
+  write_stderr(out);
 }
 
 }  // namespace
@@ -145,6 +138,8 @@ void read_schedtrace_env() {
       if (ms > 0) g_trace_every_ns = ms * 1'000'000LL;
     } else if (item == "scheddetail=1") {
       g_detail = true;
+    } else if (item == "tracebacklabels=0") {
+      g_traceback_labels.store(false, std::memory_order_relaxed);
     }
     pos = comma + 1;
   }

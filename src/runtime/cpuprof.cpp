@@ -1,0 +1,275 @@
+// The CPU profiler's runtime half: per-thread CPU-time timers that deliver
+// SIGPROF, the signal handler that records where each one landed, and the
+// aggregation of those records into samples.
+//
+// As Go does on Linux since 1.18, every thread that runs goroutines (every M)
+// gets its own timer on its own CPU clock (timer_create on the thread's
+// pthread_getcpuclockid, SIGEV_THREAD_ID): a process-wide setitimer would hand
+// the signals to whichever thread the kernel picks and under-count busy threads.
+//
+// The handler runs on any M at any instruction, so it only does what is
+// async-signal-safe: it unwinds with libgcc's unwinder (which finds frame
+// tables through glibc's lock-free _dl_find_object), takes a reference on the
+// running goroutine's label set (an atomic increment; that set cannot be freed
+// under it, since only its own goroutine, interrupted here, drops it), and
+// publishes the record in a fixed ring. A plain thread empties the ring every
+// 50 ms into a map from (stack, labels) to count; a full ring drops the sample
+// and counts it lost, as Go's profBuf does.
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <unwind.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "sched.hpp"
+
+namespace gocxx::rt {
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+constexpr std::uint64_t kRingSlots = 4096;  // a second of 40 busy threads at 100 Hz
+
+struct Slot {
+  std::atomic<std::uint64_t> seq{0};  // index + 1 once written
+  int depth = 0;
+  LabelSet* labels = nullptr;  // a reference the reader releases
+  void* pcs[kMaxDepth];
+};
+
+struct Ring {
+  std::atomic<std::uint64_t> head{0};  // next index to claim (handlers)
+  std::atomic<std::uint64_t> tail{0};  // next index to read (the drainer)
+  std::atomic<std::int64_t> lost{0};
+  Slot slots[kRingSlots];
+};
+
+// Threads that run goroutines, and their timers while a profile runs.
+struct ThreadEntry {
+  pthread_t thread;
+  pid_t tid;
+  timer_t timer{};
+  bool armed = false;
+};
+
+std::mutex g_threads_mu;
+std::map<const M*, ThreadEntry> g_threads;  // guarded by g_threads_mu
+std::int64_t g_period_ns = 0;               // guarded by g_threads_mu; 0: not profiling
+
+std::atomic<bool> g_active{false};
+std::atomic<int> g_in_handler{0};
+std::atomic<Ring*> g_ring{nullptr};
+
+struct Aggregate {
+  std::map<std::string, CpuSample> samples;  // by stack and labels
+};
+
+std::mutex g_drain_mu;
+std::condition_variable g_drain_cv;
+bool g_drain_stop = false;  // guarded by g_drain_mu
+std::thread g_drainer;
+Aggregate* g_aggregate = nullptr;  // the drainer's, then stop's
+
+struct UnwindState {
+  void** pcs;
+  int depth;
+  bool in_interrupted;  // past the handler's own frames
+};
+
+_Unwind_Reason_Code unwind_step(_Unwind_Context* ctx, void* arg) {
+  auto* st = static_cast<UnwindState*>(arg);
+  int before_insn = 0;
+  auto ip = _Unwind_GetIPInfo(ctx, &before_insn);
+  if (!st->in_interrupted) {
+    // The interrupted function is the first frame whose pc came from the signal
+    // context: an exact pc, not a return address.
+    if (before_insn == 0) return _URC_NO_REASON;
+    st->in_interrupted = true;
+    ip += 1;  // stored like a return address: readers look up pc - 1
+  }
+  if (ip == 0) return _URC_END_OF_STACK;
+  st->pcs[st->depth++] = reinterpret_cast<void*>(ip);
+  return st->depth < kMaxDepth ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
+
+void on_sigprof(int, siginfo_t*, void*) {
+  int saved_errno = errno;
+  g_in_handler.fetch_add(1, std::memory_order_seq_cst);
+  Ring* ring = g_ring.load(std::memory_order_acquire);
+  if (g_active.load(std::memory_order_seq_cst) && ring != nullptr) {
+    std::uint64_t h = ring->head.load(std::memory_order_relaxed);
+    bool claimed = false;
+    while (h - ring->tail.load(std::memory_order_acquire) < kRingSlots) {
+      if (ring->head.compare_exchange_weak(h, h + 1, std::memory_order_acq_rel)) {
+        claimed = true;
+        break;
+      }
+    }
+    if (!claimed) {
+      ring->lost.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      Slot& slot = ring->slots[h % kRingSlots];
+      UnwindState st{slot.pcs, 0, false};
+      _Unwind_Backtrace(unwind_step, &st);
+      slot.depth = st.depth;
+      M* m = current_m();
+      G* g = m != nullptr ? m->curg : nullptr;
+      slot.labels = g != nullptr ? labels_retain(g->labels) : nullptr;
+      slot.seq.store(h + 1, std::memory_order_release);
+    }
+  }
+  g_in_handler.fetch_sub(1, std::memory_order_seq_cst);
+  errno = saved_errno;
+}
+
+// Moves every published record into the aggregate (the drainer, or stop once
+// every handler has left).
+void drain(Ring* ring, Aggregate* agg) {
+  for (;;) {
+    std::uint64_t t = ring->tail.load(std::memory_order_relaxed);
+    Slot& slot = ring->slots[t % kRingSlots];
+    if (slot.seq.load(std::memory_order_acquire) != t + 1) return;
+    std::vector<void*> stack(slot.pcs, slot.pcs + slot.depth);
+    LabelList labels;
+    if (slot.labels != nullptr) {
+      labels = slot.labels->list;
+      labels_release(slot.labels);
+      slot.labels = nullptr;
+    }
+    ring->tail.store(t + 1, std::memory_order_release);
+    std::string key(reinterpret_cast<const char*>(stack.data()), stack.size() * sizeof(void*));
+    key += '\0';
+    key += labels_profile_text(labels);
+    auto [it, inserted] = agg->samples.try_emplace(std::move(key));
+    if (inserted) {
+      it->second.stack = std::move(stack);
+      it->second.labels = std::move(labels);
+    }
+    ++it->second.count;
+  }
+}
+
+void drainer_loop(Ring* ring, Aggregate* agg) {
+  std::unique_lock<std::mutex> lock(g_drain_mu);
+  while (!g_drain_stop) {
+    g_drain_cv.wait_for(lock, std::chrono::milliseconds(50));
+    drain(ring, agg);
+  }
+}
+
+bool arm(ThreadEntry& e, std::int64_t period_ns) {
+  clockid_t clock;
+  if (pthread_getcpuclockid(e.thread, &clock) != 0) return false;
+  sigevent sev{};
+  sev.sigev_notify = SIGEV_THREAD_ID;
+  sev.sigev_signo = SIGPROF;
+  sev._sigev_un._tid = e.tid;
+  if (timer_create(clock, &sev, &e.timer) != 0) return false;
+  itimerspec spec{};
+  spec.it_interval.tv_sec = period_ns / 1'000'000'000;
+  spec.it_interval.tv_nsec = period_ns % 1'000'000'000;
+  spec.it_value = spec.it_interval;
+  if (timer_settime(e.timer, 0, &spec, nullptr) != 0) {
+    timer_delete(e.timer);
+    return false;
+  }
+  e.armed = true;
+  return true;
+}
+
+void disarm(ThreadEntry& e) {
+  if (!e.armed) return;
+  timer_delete(e.timer);
+  e.armed = false;
+}
+
+}  // namespace
+
+void cpuprof_thread_start(const M* m) noexcept {
+  std::lock_guard<std::mutex> lock(g_threads_mu);
+  ThreadEntry& e = g_threads[m];
+  e.thread = pthread_self();
+  e.tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  if (g_period_ns != 0) arm(e, g_period_ns);
+}
+
+void cpuprof_thread_end(const M* m) noexcept {
+  std::lock_guard<std::mutex> lock(g_threads_mu);
+  auto it = g_threads.find(m);
+  if (it == g_threads.end()) return;
+  disarm(it->second);
+  g_threads.erase(it);
+}
+
+bool cpuprof_start(int hz) {
+  static std::once_flag installed;
+  std::call_once(installed, [] {
+    // Loads libgcc's unwinder now, outside any signal handler.
+    UnwindState st{nullptr, kMaxDepth, true};
+    _Unwind_Backtrace([](_Unwind_Context*, void*) { return _URC_END_OF_STACK; }, &st);
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigprof;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sigfillset(&sa.sa_mask);
+    sigaction(SIGPROF, &sa, nullptr);
+  });
+  std::lock_guard<std::mutex> lock(g_threads_mu);
+  if (g_period_ns != 0) return false;
+  auto* ring = new Ring;
+  g_aggregate = new Aggregate;
+  g_ring.store(ring, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> dl(g_drain_mu);
+    g_drain_stop = false;
+  }
+  g_drainer = std::thread(drainer_loop, ring, g_aggregate);
+  g_active.store(true, std::memory_order_seq_cst);
+  g_period_ns = 1'000'000'000 / hz > 0 ? 1'000'000'000 / hz : 1;
+  for (auto& entry : g_threads) arm(entry.second, g_period_ns);
+  return true;
+}
+
+std::vector<CpuSample> cpuprof_stop(std::int64_t* lost) {
+  Ring* ring;
+  Aggregate* agg;
+  {
+    std::lock_guard<std::mutex> lock(g_threads_mu);
+    if (g_period_ns == 0) return {};
+    g_period_ns = 0;
+    for (auto& entry : g_threads) disarm(entry.second);
+    g_active.store(false, std::memory_order_seq_cst);
+    ring = g_ring.exchange(nullptr, std::memory_order_seq_cst);
+    agg = g_aggregate;
+    g_aggregate = nullptr;
+  }
+  // A signal already delivered may still be in its handler on another thread;
+  // one arriving later finds no ring.
+  while (g_in_handler.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> dl(g_drain_mu);
+    g_drain_stop = true;
+  }
+  g_drain_cv.notify_all();
+  g_drainer.join();
+  drain(ring, agg);
+  if (lost != nullptr) *lost = ring->lost.load(std::memory_order_relaxed);
+  std::vector<CpuSample> out;
+  out.reserve(agg->samples.size());
+  for (auto& entry : agg->samples) out.push_back(std::move(entry.second));
+  delete agg;
+  delete ring;
+  return out;
+}
+
+}  // namespace gocxx::rt
