@@ -24,6 +24,7 @@
 // exception-handling state, so a goroutine may block inside a catch block.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -215,6 +216,22 @@ namespace debug {
 // it at once; a later call replaces the earlier one, and -1 stops the extra copy.
 // Fails (with the system's reason) only when fd cannot be duplicated.
 Error set_crash_output(int fd);
+
+// The stall report (after Seastar's stall detector): a goroutine that runs
+// longer than `threshold` without reaching a scheduling point (a channel
+// operation, a lock that waits, a sleep, gosched, spawning) keeps every
+// goroutine queued on its processor waiting. Each such run is reported once on
+// standard error, while it goes on:
+//
+//   gocxx: goroutine 7 ran 120ms without yielding
+//
+//   goroutine 7 [running]:
+//   <its frames, as a traceback prints them>
+//
+// Zero or less turns it off, the default; GODEBUG=stallreport=100ms sets it at
+// start-up. Time inside blocking() does not count. The stack is read by
+// signalling the goroutine's thread (SIGRTMAX - 1).
+void set_stall_threshold(std::chrono::nanoseconds threshold);
 
 }  // namespace debug
 }  // namespace gocxx

@@ -179,4 +179,9 @@ Error set_crash_output(int fd) {
   return Error();
 }
 
+void set_stall_threshold(std::chrono::nanoseconds threshold) {
+  rt::ensure_started();
+  rt::set_stall_threshold(threshold.count());
+}
+
 }  // namespace gocxx::debug

@@ -84,6 +84,7 @@ Aggregate* g_aggregate = nullptr;  // the drainer's, then stop's
 struct UnwindState {
   void** pcs;
   int depth;
+  int max;
   bool in_interrupted;  // past the handler's own frames
 };
 
@@ -100,8 +101,23 @@ _Unwind_Reason_Code unwind_step(_Unwind_Context* ctx, void* arg) {
   }
   if (ip == 0) return _URC_END_OF_STACK;
   st->pcs[st->depth++] = reinterpret_cast<void*>(ip);
-  return st->depth < kMaxDepth ? _URC_NO_REASON : _URC_END_OF_STACK;
+  return st->depth < st->max ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
+
+}  // namespace
+
+int signal_backtrace(void** pcs, int max) noexcept {
+  UnwindState st{pcs, 0, max, false};
+  _Unwind_Backtrace(unwind_step, &st);
+  return st.depth;
+}
+
+void warm_up_unwinder() noexcept {
+  UnwindState st{nullptr, 0, 0, true};
+  _Unwind_Backtrace([](_Unwind_Context*, void*) { return _URC_END_OF_STACK; }, &st);
+}
+
+namespace {
 
 void on_sigprof(int, siginfo_t*, void*) {
   int saved_errno = errno;
@@ -120,9 +136,7 @@ void on_sigprof(int, siginfo_t*, void*) {
       ring->lost.fetch_add(1, std::memory_order_relaxed);
     } else {
       Slot& slot = ring->slots[h % kRingSlots];
-      UnwindState st{slot.pcs, 0, false};
-      _Unwind_Backtrace(unwind_step, &st);
-      slot.depth = st.depth;
+      slot.depth = signal_backtrace(slot.pcs, kMaxDepth);
       M* m = current_m();
       G* g = m != nullptr ? m->curg : nullptr;
       slot.labels = g != nullptr ? labels_retain(g->labels) : nullptr;
@@ -215,9 +229,7 @@ void cpuprof_thread_end(const M* m) noexcept {
 bool cpuprof_start(int hz) {
   static std::once_flag installed;
   std::call_once(installed, [] {
-    // Loads libgcc's unwinder now, outside any signal handler.
-    UnwindState st{nullptr, kMaxDepth, true};
-    _Unwind_Backtrace([](_Unwind_Context*, void*) { return _URC_END_OF_STACK; }, &st);
+    warm_up_unwinder();
     struct sigaction sa {};
     sa.sa_sigaction = on_sigprof;
     sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;

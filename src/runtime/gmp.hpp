@@ -208,6 +208,7 @@ struct M {
     void* arg = nullptr;
   } after;
   pthread_t thread{};
+  Racy<int> tid = 0;  // the kernel's thread id (set by the thread; the stall report signals it)
   void* signal_stack = nullptr;
 };
 

@@ -560,6 +560,14 @@ std::vector<std::vector<void*>> goroutine_stacks(int skip_self, std::vector<Labe
   return out;
 }
 
+std::string running_traceback(const G* g, void* const* pcs, int n) {
+  std::string out;
+  append_header(out, g, "running");
+  append_frames(out, pcs, n);
+  append_created_by(out, g);
+  return out;
+}
+
 std::string traceback(bool all, G* self, int skip_frames) {
   return traceback_impl(all, self, skip_frames + 1, nullptr);
 }

@@ -33,6 +33,10 @@ int set_crash_output(int fd) noexcept;
 // the stall report), retrying interrupted writes.
 void write_stderr(const std::string& s) noexcept;
 
+// `goroutine N [running]:`, the frames of pcs (innermost first, return
+// addresses) and `created by`: a goroutine caught running by a signal.
+std::string running_traceback(const G* g, void* const* pcs, int n);
+
 // `goroutine N [status]:` plus, for the calling goroutine, its frames.
 std::string traceback(bool all, G* self, int skip_frames);
 

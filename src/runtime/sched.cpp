@@ -25,6 +25,8 @@
 
 #include <cxxabi.h>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -594,6 +596,7 @@ void* m_main(void* arg) {
   m->curg = &m->g0;
   m->eh_globals = abi::__cxa_get_globals();
   m->signal_stack = install_signal_stack();
+  m->tid = static_cast<int>(::syscall(SYS_gettid));
   cpuprof_thread_start(m);
   pthread_attr_t attr;
   void* stack_addr = nullptr;

@@ -470,6 +470,13 @@ extern std::atomic<bool> g_traceback_labels;
 void cpuprof_thread_start(const M* m) noexcept;
 void cpuprof_thread_end(const M* m) noexcept;
 
+// Inside a signal handler: the interrupted code's return addresses, innermost
+// first (the interrupted pc + 1 first, so that every entry is looked up at
+// pc - 1), without the handler's frames. Async-signal-safe once
+// warm_up_unwinder() has run outside any handler (it loads libgcc's unwinder).
+int signal_backtrace(void** pcs, int max) noexcept;
+void warm_up_unwinder() noexcept;
+
 struct CpuSample {
   std::vector<void*> stack;  // innermost first, pc + 1 for the interrupted one
   LabelList labels;
@@ -480,6 +487,19 @@ bool cpuprof_start(int hz);
 // Stops it and returns what it recorded (by stack and labels), and how many
 // samples a full buffer dropped. Nothing when none runs.
 std::vector<CpuSample> cpuprof_stop(std::int64_t* lost);
+
+// ---------------------------------------------------------------------------
+// stall.cpp: the stall report (debug::set_stall_threshold, GODEBUG=stallreport)
+// ---------------------------------------------------------------------------
+
+// 0: off (the default).
+extern std::atomic<std::int64_t> g_stall_threshold_ns;
+// Parses GODEBUG's value (Go's duration syntax: 100ms, 1.5s, 500us).
+void set_stall_threshold_from_env(const char* value) noexcept;
+void set_stall_threshold(std::int64_t ns) noexcept;
+// sysmon: p's goroutine has run since `since` without a scheduling point
+// (schedtick `tick`); reports it once per tick when past the threshold.
+void check_stall(P* p, std::uint64_t tick, std::int64_t since, std::int64_t now);
 
 // ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.

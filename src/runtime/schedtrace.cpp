@@ -138,6 +138,8 @@ void read_schedtrace_env() {
       if (ms > 0) g_trace_every_ns = ms * 1'000'000LL;
     } else if (item == "scheddetail=1") {
       g_detail = true;
+    } else if (item.rfind("stallreport=", 0) == 0) {
+      set_stall_threshold_from_env(item.c_str() + 12);
     } else if (item == "tracebacklabels=0") {
       g_traceback_labels.store(false, std::memory_order_relaxed);
     }

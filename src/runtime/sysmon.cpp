@@ -51,7 +51,9 @@ struct Seen {
   std::uint64_t syscall_word = 0;
   std::int64_t syscall_since = 0;
   std::uint64_t schedtick = 0;
-  std::int64_t tick_since = 0;
+  std::int64_t tick_since = 0;  // reset at every preemption request
+  std::int64_t run_since = 0;   // when schedtick last changed
+  bool stall_reported = false;  // for this schedtick
 };
 Seen g_seen[kMaxProcs];
 
@@ -89,6 +91,7 @@ bool look(std::int64_t now, std::int64_t* next_timer) {
     bool in_call = g != nullptr && (word & kSyscallStateMask) == kSyscallKeepsP &&
                    g->syscall_word.load(std::memory_order_acquire) == word;
     if (in_call) {
+      seen.run_since = now;  // time inside blocking() is not a stall
       if (seen.syscall_word != word) {
         seen.syscall_word = word;
         seen.syscall_since = now;
@@ -110,7 +113,14 @@ bool look(std::int64_t now, std::int64_t* next_timer) {
       if (tick != seen.schedtick) {
         seen.schedtick = tick;
         seen.tick_since = now;
-      } else if (now - seen.tick_since >= kForcePreemptNs) {
+        seen.run_since = now;
+        seen.stall_reported = false;
+      } else if (!seen.stall_reported && g_stall_threshold_ns.load(std::memory_order_relaxed) > 0 &&
+                 now - seen.run_since >= g_stall_threshold_ns.load(std::memory_order_relaxed)) {
+        seen.stall_reported = true;
+        check_stall(p, tick, seen.run_since, now);
+      }
+      if (tick == seen.schedtick && now - seen.tick_since >= kForcePreemptNs) {
         seen.tick_since = now;  // ask again in another 10 ms
         if (!p->preempt.exchange(true)) s.preempt_pending.fetch_add(1);
         hand_queue_to_others(p);

@@ -136,7 +136,43 @@ int deadlock(const std::string& s) {
   return -1;
 }
 
+// Computes for `ms` of wall-clock time without a scheduling point.
+__attribute__((noinline)) std::uint64_t spin_without_yielding(int ms) {
+  std::uint64_t x = 1;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    for (int i = 0; i < 10000; ++i) x = x * 6364136223846793005ULL + 1;
+  }
+  return x;
+}
+
+// Computes as long, reaching a scheduling point every millisecond.
+__attribute__((noinline)) std::uint64_t spin_with_yields(int ms) {
+  std::uint64_t x = 3;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < until) {
+    auto slice = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+    while (std::chrono::steady_clock::now() < slice) x ^= x << 7, x ^= x >> 9;
+    runtime::gosched();
+  }
+  return x;
+}
+
+int stall(bool yields) {
+  return run([yields] {
+    auto done = make_chan<std::uint64_t>(1);
+    go([done, yields] { done.send(yields ? spin_with_yields(400) : spin_without_yielding(400)); });
+    std::printf("result %d\n", static_cast<int>(*done.recv() & 1));
+  });
+}
+
 int alive(const std::string& s) {
+  if (s == "stall") return stall(false);
+  if (s == "stall-yielding") return stall(true);
+  if (s == "stall-api") {
+    debug::set_stall_threshold(std::chrono::milliseconds(100));
+    return stall(false);
+  }
   if (s == "timer") {
     return run([] {
       time::after(kQuiet).recv();

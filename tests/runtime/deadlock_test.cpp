@@ -365,3 +365,40 @@ TEST(Schedtrace, DetailAddsALinePerProcessorAndGoroutine) {
   EXPECT_GE(count(r.err, "\n  G1: status=4\\(chan receive\\) m=nil lockedm=nil\n"), 1) << r.err;
   EXPECT_GE(count(r.err, "\n  G[0-9]+: status=4\\(sleep\\) m=nil lockedm=nil\n"), 1) << r.err;
 }
+
+// The stall report: a goroutine computing 400 ms without a scheduling point is
+// reported once, with its stack, past the 100 ms threshold; one that yields every
+// millisecond is not; nothing is reported when the threshold is not set.
+TEST(StallReport, AGoroutineThatNeverYieldsIsReportedOnceWithItsStack) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "ThreadSanitizer defers the signal that reads the stack";
+#endif
+  for (auto [name, env] :
+       {std::pair{"stall", std::vector<std::string>{"GODEBUG=stallreport=100ms"}},
+        std::pair{"stall-api", std::vector<std::string>{}}}) {
+    ProcessResult r = scenario(name, env);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "result 1\n");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(
+        r.err, m,
+        std::regex(
+            "gocxx: goroutine ([0-9]+) ran ([0-9]+)ms without yielding\n\ngoroutine ([0-9]+) "
+            "\\[running\\]:\n[^\n]*spin_without_yielding")))
+        << name << ": " << r.err;
+    EXPECT_EQ(m[1], m[3]);
+    EXPECT_GE(std::stoi(m[2]), 100);
+    EXPECT_LT(std::stoi(m[2]), 400);
+    EXPECT_EQ(count(r.err, "without yielding"), 1) << r.err;
+    EXPECT_NE(r.err.find("created by "), std::string::npos) << r.err;
+  }
+}
+
+TEST(StallReport, NothingIsReportedForAGoroutineThatYieldsOrWithoutAThreshold) {
+  ProcessResult yielding = scenario("stall-yielding", {"GODEBUG=stallreport=100ms"});
+  EXPECT_EQ(yielding.exit_code, 0) << yielding.err;
+  EXPECT_EQ(yielding.err.find("without yielding"), std::string::npos) << yielding.err;
+  ProcessResult off = scenario("stall");
+  EXPECT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.err, "");
+}
