@@ -543,21 +543,22 @@ std::vector<std::vector<void*>> goroutine_stacks(int skip_self, std::vector<Labe
   std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
   for (G* g : others) {
     if (labels != nullptr) labels->push_back(labels_of(g));
-    GStatus st = g->status.load(std::memory_order_acquire);
-    if (st == GStatus::running || st == GStatus::syscall) {
-      out.emplace_back();
-      continue;
-    }
-    void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
-    void* pcs[128];
-    int n = walk_parked(g, pcs, 128);
-    if (g->status.load(std::memory_order_acquire) != st ||
-        std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire) != sp) {
-      n = 0;  // it moved while we looked
-    }
-    out.push_back(trim_for_profile(pcs, n));
+    out.push_back(parked_goroutine_stack(g));
   }
   return out;
+}
+
+std::vector<void*> parked_goroutine_stack(G* g) {
+  GStatus st = g->status.load(std::memory_order_acquire);
+  if (st == GStatus::running || st == GStatus::syscall) return {};
+  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
+  void* pcs[128];
+  int n = walk_parked(g, pcs, 128);
+  if (g->status.load(std::memory_order_acquire) != st ||
+      std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire) != sp) {
+    n = 0;  // it moved while we looked
+  }
+  return trim_for_profile(pcs, n);
 }
 
 std::string running_traceback(const G* g, void* const* pcs, int n) {

@@ -50,6 +50,9 @@ std::string traceback(bool all, G* self, int skip_frames);
 std::vector<std::vector<void*>> goroutine_stacks(
     int skip_self, std::vector<std::vector<std::pair<std::string, std::string>>>* labels = nullptr);
 std::vector<void*> caller_stack(int skip);
+// One parked (or runnable) goroutine's stack, as goroutine_stacks gives it; empty
+// when it runs or moved while it was read.
+std::vector<void*> parked_goroutine_stack(G* g);
 
 // Whether tracebacks leave this frame out (the runtime's own, gocxx::detail's,
 // the std::invoke plumbing) unless GOTRACEBACK=system.
