@@ -247,7 +247,8 @@ class ProtoBuilder {
   }
 
   // keep_runtime: the CPU profile's, where time in the runtime is time spent.
-  std::vector<std::uint64_t> location_ids(const std::vector<void*>& pcs, bool keep_runtime = false) {
+  std::vector<std::uint64_t> location_ids(const std::vector<void*>& pcs,
+                                          bool keep_runtime = false) {
     std::vector<std::uint64_t> ids;
     ids.reserve(pcs.size());
     for (const PcFrames& f : visible_frames(pcs, keep_runtime)) {
@@ -430,8 +431,8 @@ std::string cpu_profile_proto(const std::vector<rt::CpuSample>& samples, std::in
   for (const rt::CpuSample& s : samples) {
     ProtoWriter sample;
     sample.packed(1, b.location_ids(s.stack, /*keep_runtime=*/true));
-    sample.packed(2, {static_cast<std::uint64_t>(s.count),
-                      static_cast<std::uint64_t>(s.count * period_ns)});
+    sample.packed(
+        2, {static_cast<std::uint64_t>(s.count), static_cast<std::uint64_t>(s.count * period_ns)});
     b.add_labels(sample, s.labels);
     p.message(2, sample);
   }
