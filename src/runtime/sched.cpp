@@ -25,9 +25,8 @@
 
 #include <cxxabi.h>
 #include <pthread.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>

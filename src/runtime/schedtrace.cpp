@@ -52,7 +52,6 @@ int go_status(PStatus s) {
   return 0;
 }
 
-
 void print_trace(std::int64_t now) {
   Sched& s = sched();
   int procs = s.gomaxprocs.load(std::memory_order_relaxed);
