@@ -6,6 +6,8 @@
 // 1 s and 500 ms; --full runs those). The lines are log's `HH:MM:SS message`.
 // The blocked goroutines are never released: the program ends with main, as in
 // Go, and the deadlock detector keeps quiet because main is sleeping, not stuck.
+// Main stops the monitor before it returns, so that no line is printed while the
+// process exits (Go's exit is immediate; a C++ exit runs destructors first).
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -34,12 +36,18 @@ int main(int argc, char** argv) {
   auto tick_every = std::chrono::milliseconds(full ? 1000 : 100);
   auto spawn_every = std::chrono::milliseconds(full ? 500 : 50);
   return gocxx::run([&] {
-    gocxx::go([tick_every] {
+    auto done = gocxx::make_chan<int>();
+    auto stopped = gocxx::make_chan<int>();
+    gocxx::go([tick_every, done, stopped] {
       gocxx::pprof::Profile* goroutines = gocxx::pprof::lookup("goroutine");
-      for (auto ticks = gocxx::time::tick(tick_every);;) {
-        ticks.recv();
-        log_printf("goroutine count: %d\n", goroutines->count());
+      auto ticks = gocxx::time::tick(tick_every);
+      for (bool running = true; running;) {
+        gocxx::select(
+            gocxx::recv(ticks,
+                        [&](auto) { log_printf("goroutine count: %d\n", goroutines->count()); }),
+            gocxx::recv(done, [&](auto) { running = false; }));
       }
+      stopped.close();
     });
     for (int i = 0; i < 10; i++) {
       gocxx::time::sleep(spawn_every);
@@ -48,5 +56,7 @@ int main(int argc, char** argv) {
         nil.recv();
       });
     }
+    done.close();
+    stopped.recv();
   });
 }

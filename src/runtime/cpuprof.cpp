@@ -63,9 +63,17 @@ struct ThreadEntry {
   bool armed = false;
 };
 
-std::mutex g_threads_mu;
-std::map<const M*, ThreadEntry> g_threads;  // guarded by g_threads_mu
-std::int64_t g_period_ns = 0;               // guarded by g_threads_mu; 0: not profiling
+// The profiler's state: never destroyed, since Ms run (and register) until the
+// process is gone, static destructors included.
+struct Threads {
+  std::mutex mu;
+  std::map<const M*, ThreadEntry> entries;  // guarded by mu
+  std::int64_t period_ns = 0;               // guarded by mu; 0: not profiling
+};
+Threads& threads() {
+  static auto* t = new Threads;
+  return *t;
+}
 
 std::atomic<bool> g_active{false};
 std::atomic<int> g_in_handler{0};
@@ -75,11 +83,17 @@ struct Aggregate {
   std::map<std::string, CpuSample> samples;  // by stack and labels
 };
 
-std::mutex g_drain_mu;
-std::condition_variable g_drain_cv;
-bool g_drain_stop = false;  // guarded by g_drain_mu
-std::thread g_drainer;
-Aggregate* g_aggregate = nullptr;  // the drainer's, then stop's
+struct Drainer {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;  // guarded by mu
+  std::thread thread;
+};
+Drainer& drainer() {
+  static auto* d = new Drainer;
+  return *d;
+}
+Aggregate* g_aggregate = nullptr;  // the drainer's, then stop's (under threads().mu)
 
 struct UnwindState {
   void** pcs;
@@ -175,9 +189,10 @@ void drain(Ring* ring, Aggregate* agg) {
 }
 
 void drainer_loop(Ring* ring, Aggregate* agg) {
-  std::unique_lock<std::mutex> lock(g_drain_mu);
-  while (!g_drain_stop) {
-    g_drain_cv.wait_for(lock, std::chrono::milliseconds(50));
+  Drainer& d = drainer();
+  std::unique_lock<std::mutex> lock(d.mu);
+  while (!d.stop) {
+    d.cv.wait_for(lock, std::chrono::milliseconds(50));
     drain(ring, agg);
   }
 }
@@ -211,19 +226,21 @@ void disarm(ThreadEntry& e) {
 }  // namespace
 
 void cpuprof_thread_start(const M* m) noexcept {
-  std::lock_guard<std::mutex> lock(g_threads_mu);
-  ThreadEntry& e = g_threads[m];
+  Threads& t = threads();
+  std::lock_guard<std::mutex> lock(t.mu);
+  ThreadEntry& e = t.entries[m];
   e.thread = pthread_self();
   e.tid = static_cast<pid_t>(::syscall(SYS_gettid));
-  if (g_period_ns != 0) arm(e, g_period_ns);
+  if (t.period_ns != 0) arm(e, t.period_ns);
 }
 
 void cpuprof_thread_end(const M* m) noexcept {
-  std::lock_guard<std::mutex> lock(g_threads_mu);
-  auto it = g_threads.find(m);
-  if (it == g_threads.end()) return;
+  Threads& t = threads();
+  std::lock_guard<std::mutex> lock(t.mu);
+  auto it = t.entries.find(m);
+  if (it == t.entries.end()) return;
   disarm(it->second);
-  g_threads.erase(it);
+  t.entries.erase(it);
 }
 
 bool cpuprof_start(int hz) {
@@ -236,30 +253,33 @@ bool cpuprof_start(int hz) {
     sigfillset(&sa.sa_mask);
     sigaction(SIGPROF, &sa, nullptr);
   });
-  std::lock_guard<std::mutex> lock(g_threads_mu);
-  if (g_period_ns != 0) return false;
+  Threads& t = threads();
+  std::lock_guard<std::mutex> lock(t.mu);
+  if (t.period_ns != 0) return false;
   auto* ring = new Ring;
   g_aggregate = new Aggregate;
   g_ring.store(ring, std::memory_order_release);
+  Drainer& d = drainer();
   {
-    std::lock_guard<std::mutex> dl(g_drain_mu);
-    g_drain_stop = false;
+    std::lock_guard<std::mutex> dl(d.mu);
+    d.stop = false;
   }
-  g_drainer = std::thread(drainer_loop, ring, g_aggregate);
+  d.thread = std::thread(drainer_loop, ring, g_aggregate);
   g_active.store(true, std::memory_order_seq_cst);
-  g_period_ns = 1'000'000'000 / hz > 0 ? 1'000'000'000 / hz : 1;
-  for (auto& entry : g_threads) arm(entry.second, g_period_ns);
+  t.period_ns = 1'000'000'000 / hz > 0 ? 1'000'000'000 / hz : 1;
+  for (auto& entry : t.entries) arm(entry.second, t.period_ns);
   return true;
 }
 
 std::vector<CpuSample> cpuprof_stop(std::int64_t* lost) {
   Ring* ring;
   Aggregate* agg;
+  Threads& t = threads();
   {
-    std::lock_guard<std::mutex> lock(g_threads_mu);
-    if (g_period_ns == 0) return {};
-    g_period_ns = 0;
-    for (auto& entry : g_threads) disarm(entry.second);
+    std::lock_guard<std::mutex> lock(t.mu);
+    if (t.period_ns == 0) return {};
+    t.period_ns = 0;
+    for (auto& entry : t.entries) disarm(entry.second);
     g_active.store(false, std::memory_order_seq_cst);
     ring = g_ring.exchange(nullptr, std::memory_order_seq_cst);
     agg = g_aggregate;
@@ -268,12 +288,13 @@ std::vector<CpuSample> cpuprof_stop(std::int64_t* lost) {
   // A signal already delivered may still be in its handler on another thread;
   // one arriving later finds no ring.
   while (g_in_handler.load(std::memory_order_seq_cst) != 0) std::this_thread::yield();
+  Drainer& d = drainer();
   {
-    std::lock_guard<std::mutex> dl(g_drain_mu);
-    g_drain_stop = true;
+    std::lock_guard<std::mutex> dl(d.mu);
+    d.stop = true;
   }
-  g_drain_cv.notify_all();
-  g_drainer.join();
+  d.cv.notify_all();
+  d.thread.join();
   drain(ring, agg);
   if (lost != nullptr) *lost = ring->lost.load(std::memory_order_relaxed);
   std::vector<CpuSample> out;
