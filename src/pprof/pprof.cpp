@@ -259,6 +259,14 @@ class ProtoBuilder {
 
   std::int64_t str(const std::string& s) { return strings_.index(s); }
 
+  // A ValueType message: {type, unit} string-table indexes.
+  ProtoWriter value_type(const char* type, const char* unit) {
+    ProtoWriter t;
+    t.varint(1, static_cast<std::uint64_t>(str(type)));
+    t.varint(2, static_cast<std::uint64_t>(str(unit)));
+    return t;
+  }
+
   // Sample.label: {key, str} string-table indexes, per label.
   void add_labels(ProtoWriter& sample, const rt::LabelList& labels) {
     for (const auto& [key, value] : labels) {
@@ -344,9 +352,7 @@ std::string count_profile_proto(const std::string& name,
                                 const std::vector<std::pair<std::string, Group>>& groups) {
   ProtoBuilder b;
   ProtoWriter p;
-  ProtoWriter type;
-  type.varint(1, static_cast<std::uint64_t>(b.str(name)));
-  type.varint(2, static_cast<std::uint64_t>(b.str("count")));
+  ProtoWriter type = b.value_type(name.c_str(), "count");
   p.message(1, type);
   for (const auto& entry : groups) {
     const Group& g = entry.second;
@@ -393,14 +399,8 @@ std::string contention_text(bool mutex) {
 std::string contention_proto(bool mutex) {
   ProtoBuilder b;
   ProtoWriter p;
-  auto value_type = [&](const char* type, const char* unit) {
-    ProtoWriter t;
-    t.varint(1, static_cast<std::uint64_t>(b.str(type)));
-    t.varint(2, static_cast<std::uint64_t>(b.str(unit)));
-    return t;
-  };
-  p.message(1, value_type("contentions", "count"));
-  p.message(1, value_type("delay", "nanoseconds"));
+  p.message(1, b.value_type("contentions", "count"));
+  p.message(1, b.value_type("delay", "nanoseconds"));
   for (const rt::ContentionRecord& r : sorted_records(mutex)) {
     ProtoWriter sample;
     sample.packed(1, b.location_ids(r.stack));
@@ -408,7 +408,7 @@ std::string contention_proto(bool mutex) {
     p.message(2, sample);
   }
   p.varint(9, static_cast<std::uint64_t>(now_unix_nanos()));
-  p.message(11, value_type("contentions", "count"));
+  p.message(11, b.value_type("contentions", "count"));
   p.varint(12, 1);
   b.finish(p);
   return pprof_internal::gzip_stored(p.data());
@@ -420,14 +420,8 @@ std::string cpu_profile_proto(const std::vector<rt::CpuSample>& samples, std::in
                               std::int64_t start_ns, std::int64_t duration_ns) {
   ProtoBuilder b;
   ProtoWriter p;
-  auto value_type = [&](const char* type, const char* unit) {
-    ProtoWriter t;
-    t.varint(1, static_cast<std::uint64_t>(b.str(type)));
-    t.varint(2, static_cast<std::uint64_t>(b.str(unit)));
-    return t;
-  };
-  p.message(1, value_type("samples", "count"));
-  p.message(1, value_type("cpu", "nanoseconds"));
+  p.message(1, b.value_type("samples", "count"));
+  p.message(1, b.value_type("cpu", "nanoseconds"));
   for (const rt::CpuSample& s : samples) {
     ProtoWriter sample;
     sample.packed(1, b.location_ids(s.stack, /*keep_runtime=*/true));
@@ -438,7 +432,7 @@ std::string cpu_profile_proto(const std::vector<rt::CpuSample>& samples, std::in
   }
   p.varint(9, static_cast<std::uint64_t>(start_ns));
   p.varint(10, static_cast<std::uint64_t>(duration_ns));
-  p.message(11, value_type("cpu", "nanoseconds"));
+  p.message(11, b.value_type("cpu", "nanoseconds"));
   p.varint(12, static_cast<std::uint64_t>(period_ns));
   b.finish(p);
   return pprof_internal::gzip_stored(p.data());

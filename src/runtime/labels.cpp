@@ -89,28 +89,30 @@ LabelList labels_of(const G* g) {
   return set != nullptr ? set->list : LabelList{};
 }
 
-std::string labels_profile_text(const LabelList& labels) {
+namespace {
+
+// `<open>"k"<sep>"v", ...}`.
+std::string labels_text(const LabelList& labels, const char* open, const char* sep,
+                        bool ascii_only) {
   if (labels.empty()) return {};
-  std::string out = "{";
+  std::string out = open;
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ", ";
-    append_quoted(out, labels[i].first, false);
-    out += ':';
-    append_quoted(out, labels[i].second, false);
+    append_quoted(out, labels[i].first, ascii_only);
+    out += sep;
+    append_quoted(out, labels[i].second, ascii_only);
   }
   return out + "}";
 }
 
+}  // namespace
+
+std::string labels_profile_text(const LabelList& labels) {
+  return labels_text(labels, "{", ":", false);
+}
+
 std::string labels_traceback_text(const LabelList& labels) {
-  if (labels.empty()) return {};
-  std::string out = "labels:{";
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    if (i > 0) out += ", ";
-    append_quoted(out, labels[i].first, true);
-    out += ": ";
-    append_quoted(out, labels[i].second, true);
-  }
-  return out + "}";
+  return labels_text(labels, "labels:{", ": ", true);
 }
 
 }  // namespace gocxx::rt
