@@ -126,9 +126,15 @@ int signal_backtrace(void** pcs, int max) noexcept {
   return st.depth;
 }
 
-void warm_up_unwinder() noexcept {
+void install_backtrace_handler(int sig, void (*handler)(int, siginfo_t*, void*)) noexcept {
+  // Loads libgcc's unwinder now, outside any signal handler.
   UnwindState st{nullptr, 0, 0, true};
   _Unwind_Backtrace([](_Unwind_Context*, void*) { return _URC_END_OF_STACK; }, &st);
+  struct sigaction sa {};
+  sa.sa_sigaction = handler;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  sigfillset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
 }
 
 namespace {
@@ -245,14 +251,7 @@ void cpuprof_thread_end(const M* m) noexcept {
 
 bool cpuprof_start(int hz) {
   static std::once_flag installed;
-  std::call_once(installed, [] {
-    warm_up_unwinder();
-    struct sigaction sa {};
-    sa.sa_sigaction = on_sigprof;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-    sigfillset(&sa.sa_mask);
-    sigaction(SIGPROF, &sa, nullptr);
-  });
+  std::call_once(installed, [] { install_backtrace_handler(SIGPROF, on_sigprof); });
   Threads& t = threads();
   std::lock_guard<std::mutex> lock(t.mu);
   if (t.period_ns != 0) return false;

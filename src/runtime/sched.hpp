@@ -15,6 +15,8 @@
 //   deadlock.cpp global deadlock detection (Go's checkdead)
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -472,10 +474,12 @@ void cpuprof_thread_end(const M* m) noexcept;
 
 // Inside a signal handler: the interrupted code's return addresses, innermost
 // first (the interrupted pc + 1 first, so that every entry is looked up at
-// pc - 1), without the handler's frames. Async-signal-safe once
-// warm_up_unwinder() has run outside any handler (it loads libgcc's unwinder).
+// pc - 1), without the handler's frames. Async-signal-safe in a handler that
+// install_backtrace_handler installed (it loads libgcc's unwinder first).
 int signal_backtrace(void** pcs, int max) noexcept;
-void warm_up_unwinder() noexcept;
+// Installs handler for sig (SA_SIGINFO, SA_RESTART, on the alternate stack, every
+// signal blocked while it runs), after loading the unwinder.
+void install_backtrace_handler(int sig, void (*handler)(int, siginfo_t*, void*)) noexcept;
 
 struct CpuSample {
   std::vector<void*> stack;  // innermost first, pc + 1 for the interrupted one

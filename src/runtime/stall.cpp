@@ -62,14 +62,7 @@ void on_stall_signal(int, siginfo_t*, void*) {
 
 void install_handler() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    warm_up_unwinder();
-    struct sigaction sa {};
-    sa.sa_sigaction = on_stall_signal;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-    sigfillset(&sa.sa_mask);
-    sigaction(stall_signal(), &sa, nullptr);
-  });
+  std::call_once(once, [] { install_backtrace_handler(stall_signal(), on_stall_signal); });
 }
 
 // The stack of the goroutine running on the thread `tid`, or 0 frames when the
