@@ -92,8 +92,7 @@ G* new_g(std::size_t task_size, std::size_t task_align, void** storage) {
   M* m = current_m();
   P* p = m != nullptr ? m->p : nullptr;
   G* g = alloc_g(p);
-  g->id = next_goid(p);
-  g->kind = G::Kind::goroutine;
+  g->id = next_goid(p);  // kind: a G in allg is a goroutine for life (readers need no lock)
   g->wait_reason = "";
   if (task_size <= kInlineTaskSize && task_align <= 16) {
     g->task = g->task_inline;

@@ -135,6 +135,10 @@ struct G {
   // and, for a new G, by its creator; read by tracebacks under the labels lock.
   Racy<LabelSet*> labels = nullptr;
   std::atomic<GStatus> status{GStatus::idle};
+  // Non-zero while other threads read this switched-out goroutine's stack (Go's
+  // _Gscan bit): a switch to it waits until the readers are done, so the stack it
+  // walks is neither run on nor freed meanwhile (pin_switched_out).
+  std::atomic<std::uint32_t> scan_pin{0};
   Racy<const char*> wait_reason = "";
   // Roughly when it parked (0: not yet stamped): a traceback's ", N minutes". A
   // park clears it and sysmon stamps parked goroutines once a second, as Go's GC

@@ -238,15 +238,9 @@ void append_own_frames(std::string& out, int skip, const char* after_symbol) {
 // A switched-out goroutine's frames, where it parked (or last yielded). Nothing
 // when it started running again while we looked: the walk may have read a stack
 // that was changing.
-void append_parked_frames(std::string& out, const G* g) {
-  void* sp = std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire);
-  GStatus st = g->status.load(std::memory_order_acquire);
+void append_parked_frames(std::string& out, G* g) {
   void* pcs[128];
-  int n = walk_parked(g, pcs, 128);
-  if (g->status.load(std::memory_order_acquire) != st ||
-      std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire) != sp) {
-    return;
-  }
+  int n = walk_pinned(g, pcs, 128);
   append_frames(out, pcs, n);
 }
 
@@ -549,15 +543,8 @@ std::vector<std::vector<void*>> goroutine_stacks(int skip_self, std::vector<Labe
 }
 
 std::vector<void*> parked_goroutine_stack(G* g) {
-  GStatus st = g->status.load(std::memory_order_acquire);
-  if (st == GStatus::running || st == GStatus::syscall) return {};
-  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
   void* pcs[128];
-  int n = walk_parked(g, pcs, 128);
-  if (g->status.load(std::memory_order_acquire) != st ||
-      std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire) != sp) {
-    n = 0;  // it moved while we looked
-  }
+  int n = walk_pinned(g, pcs, 128);
   return trim_for_profile(pcs, n);
 }
 

@@ -461,8 +461,8 @@ __attribute__((noinline)) void record_latency(P* p, G* g) noexcept {
 
 // Gives g a stack and an initial frame the first time it runs.
 void prepare_to_run(G* g, P* p) {
-  if (g->sp == nullptr) {
-    if (!g->stack) g->stack = stack_alloc(p != nullptr ? &p->stacks : nullptr);
+  if (!g->stack) {
+    g->stack = stack_alloc(p != nullptr ? &p->stacks : nullptr);
     sanitizer_create(g->san, g->stack.lo, g->stack.size());
     std::atomic_ref<void*>(g->sp).store(gocxx_ctx_make(g->stack.hi, goroutine_trampoline_entry),
                                         std::memory_order_relaxed);
@@ -480,7 +480,15 @@ void restore_eh(M* m, const G* g) noexcept {
   std::memcpy(m->eh_globals, &g->eh, sizeof(EhState));
 }
 
+// A reader holds to's stack (pin_switched_out): its walk is short and never parks.
+[[gnu::noinline]] void wait_for_scan(G* to) noexcept {
+  while (to->scan_pin.load(std::memory_order_acquire) != 0) cpu_relax();
+}
+
 void landed(G* self) {
+  // Running: the saved stack pointer is stale from here until the next switch out,
+  // which is how a stack reader tells that window (walk_pinned).
+  std::atomic_ref<void*>(self->sp).store(nullptr, std::memory_order_relaxed);
   sanitizer_finish_switch(self->san);
   M* m = current_m();
   restore_eh(m, self);
@@ -497,9 +505,13 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
   m->after = {after, from, arg};
   m->curg = to;
   if (to->kind == G::Kind::goroutine) {
-    if (to->status.exchange(GStatus::running, std::memory_order_relaxed) != GStatus::runnable) {
+    // seq_cst against pin_switched_out: either the reader sees `running` or we see
+    // its pin.
+    if (to->status.exchange(GStatus::running) != GStatus::runnable) {
       fatal("runtime: switch to a goroutine that is not runnable");
     }
+    if (to->scan_pin.load() != 0) [[unlikely]]
+      wait_for_scan(to);
     if (P* p = m->p) {
       p->schedtick = p->schedtick + 1;
       if (to->runnable_since != 0) [[unlikely]]
@@ -521,6 +533,18 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
   sanitizer_start_switch(from->san, to->san, from_dying);
   gocxx_ctx_switch(&from->sp, to->sp, to);
   landed(from);
+}
+
+bool pin_switched_out(G* g) noexcept {
+  g->scan_pin.fetch_add(1);  // a count: two readers may hold one goroutine
+  GStatus st = g->status.load();
+  if (st == GStatus::waiting || st == GStatus::runnable) return true;
+  g->scan_pin.fetch_sub(1, std::memory_order_release);
+  return false;
+}
+
+void unpin_switched_out(G* g) noexcept {
+  g->scan_pin.fetch_sub(1, std::memory_order_release);
 }
 
 namespace {
@@ -770,7 +794,9 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   }
   self->wait_reason = wait_reason;
   self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
-  self->status.store(GStatus::waiting, std::memory_order_relaxed);
+  // Release: a stack reader that sees `waiting` (pin_switched_out) sees the stack
+  // this goroutine ran on.
+  self->status.store(GStatus::waiting, std::memory_order_release);
   G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);
   std::pair<ParkCommit, void*> c{commit, arg};

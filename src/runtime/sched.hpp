@@ -62,6 +62,12 @@ void ready_list(G* head);
 // Switches from the running context `from` to `to` on the current M; `after` runs
 // on `to`'s side right after the switch. Returns when someone switches back.
 void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_dying = false);
+// For readers of another goroutine's stack (tracebacks, profiles): if g is switched
+// out (waiting or runnable), keeps it from being switched to, so its stack stays as
+// it is and stays allocated, and returns true; unpin_switched_out ends that. Neither
+// parks; the reader must not park in between either.
+bool pin_switched_out(G* g) noexcept;
+void unpin_switched_out(G* g) noexcept;
 
 // m takes p (p was handed to it, or taken off the idle list).
 void acquire_p(M* m, P* p) noexcept;

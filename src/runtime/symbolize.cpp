@@ -376,7 +376,7 @@ __attribute__((no_sanitize("address", "thread"))) bool unwind_memory_read(Dwfl*,
                                                                           void*) {
   const SavedContext* ctx = g_unwinding;
   if (ctx == nullptr || addr < ctx->stack_lo || addr % sizeof(Dwarf_Word) != 0 ||
-      addr + sizeof(Dwarf_Word) > ctx->stack_hi) {
+      addr > ctx->stack_hi - sizeof(Dwarf_Word)) {  // not addr + 8: that may wrap
     return false;
   }
   *result = *reinterpret_cast<const Dwarf_Word*>(static_cast<std::uintptr_t>(addr));

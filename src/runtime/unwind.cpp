@@ -4,10 +4,13 @@
 // docs/decisions.md D34.
 #include "unwind.hpp"
 
+#include <sched.h>
+
 #include <atomic>
 #include <cstdint>
 
 #include "gmp.hpp"
+#include "sched.hpp"
 #include "symbolize.hpp"
 
 namespace gocxx::rt {
@@ -54,6 +57,22 @@ __attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, vo
   if (n >= 0) return n;
   pcs[0] = reinterpret_cast<void*>(ctx.pc);  // no unwinder in this build
   return 1;
+}
+
+int walk_pinned(G* g, void** pcs, int max) {
+  if (!pin_switched_out(g)) return 0;
+  // A goroutine marks itself waiting just before its switch saves the stack
+  // pointer (landed() clears it): wait out that window. A runnable goroutine with
+  // none has not run yet, or is its parent's continuation in the same window.
+  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
+  for (int spins = 0; sp == nullptr && spins < 100000; ++spins) {
+    if (g->status.load(std::memory_order_acquire) != GStatus::waiting) break;
+    if (spins >= 100) sched_yield();
+    sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
+  }
+  int n = sp != nullptr ? walk_parked(g, pcs, max) : 0;
+  unpin_switched_out(g);
+  return n;
 }
 
 }  // namespace gocxx::rt

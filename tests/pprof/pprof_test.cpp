@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -201,6 +202,44 @@ TEST(Pprof, DebugTwoIsTheFullGoroutineDump) {
                             std::sregex_iterator()),
               2)
         << text;
+  });
+}
+
+// Stacks are walked while their goroutines are readied, run, exit and are reused
+// on other processors: a walk holds its goroutine switched out, so none reads a
+// stack that is running or freed (under ASan such a read faults; under TSan, a G
+// being recycled for a new goroutine while a dump reads it is a reported race).
+TEST(Pprof, DumpsWhileGoroutinesComeAndGo) {
+  run_with_procs(4, [] {
+    auto stop = make_chan<>();
+    auto done = make_chan<int>();
+    std::atomic<int> spawned{0};
+    for (int w = 0; w < 3; ++w) {
+      go([stop, done, &spawned] {
+        int rounds = 0;
+        for (bool stopping = false; !stopping && rounds < 200000; ++rounds) {
+          auto ping = make_chan<int>();
+          go([ping] { ping.send(1); });  // parks until received, then exits
+          spawned.fetch_add(1, std::memory_order_relaxed);
+          if (rounds % 2 == 0) runtime::gosched();
+          ping.recv();
+          stopping = stop.try_recv().has_value();
+        }
+        done.send(rounds);
+      });
+    }
+    pprof::Profile* profile = pprof::lookup("goroutine");
+    for (int i = 0; i < 60; ++i) {
+      std::string dump = runtime::stack(true);
+      EXPECT_EQ(dump.rfind("goroutine ", 0), 0u);
+      std::ostringstream text;
+      EXPECT_FALSE(profile->write_to(text, i % 2 == 0 ? 1 : 2));
+    }
+    stop.close();
+    int rounds = 0;
+    for (int w = 0; w < 3; ++w) rounds += *done.recv();
+    EXPECT_EQ(rounds, spawned.load());
+    EXPECT_GT(rounds, 0);
   });
 }
 
