@@ -43,27 +43,36 @@ namespace detail {
 
 struct AdoptChan {};
 
-// The reference-counted handle all three channel types share.
+// The reference-counted handle all three channel types share. Beside the core
+// pointer it keeps a check word, core ^ kHandleCheck, so that the goroutine-leak
+// profile can tell a live handle in memory from a bare pointer to the core (a
+// register spilled by the compiler, a select case); a destroyed handle clears its
+// pointer so that its bytes stop looking like one.
 class ChanHandle {
  public:
   ChanHandle() noexcept = default;
-  explicit ChanHandle(ChanCore* adopt) noexcept : core_(adopt) {}
-  ChanHandle(const ChanHandle& o) noexcept : core_(o.core_) {
+  explicit ChanHandle(ChanCore* adopt) noexcept : core_(adopt), check_(handle_check(adopt)) {}
+  ChanHandle(const ChanHandle& o) noexcept : core_(o.core_), check_(o.check_) {
     if (core_ != nullptr) chan_retain(core_);
   }
-  ChanHandle(ChanHandle&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+  ChanHandle(ChanHandle&& o) noexcept : core_(std::exchange(o.core_, nullptr)), check_(o.check_) {}
   ChanHandle& operator=(ChanHandle o) noexcept {
     std::swap(core_, o.core_);
+    std::swap(check_, o.check_);
     return *this;
   }
   ~ChanHandle() {
-    if (core_ != nullptr) chan_release(core_);
+    if (core_ != nullptr) {
+      chan_release(core_);
+      __atomic_store_n(&core_, nullptr, __ATOMIC_RELAXED);  // a store the compiler keeps
+    }
   }
 
   ChanCore* core() const noexcept { return core_; }
 
  private:
   ChanCore* core_ = nullptr;
+  std::uintptr_t check_ = 0;
 };
 
 // Receive operations, mixed into Chan<T> and RecvChan<T>.

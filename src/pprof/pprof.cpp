@@ -30,7 +30,7 @@ using pprof_internal::StringTable;
 
 namespace {
 
-enum class Kind { goroutine, threadcreate, block, mutex, custom };
+enum class Kind { goroutine, goroutineleak, threadcreate, block, mutex, custom };
 
 // One line of a count profile: a distinct stack (return addresses, innermost
 // first) and how many entries have it.
@@ -460,10 +460,14 @@ struct Profile::Impl {
     return new Profile(impl);
   }
 
-  std::vector<std::vector<void*>> stacks(std::vector<rt::LabelList>* labels) const {
+  // caller_frame: write_to's, for the goroutine-leak profile (find_leaked_goroutines).
+  std::vector<std::vector<void*>> stacks(std::vector<rt::LabelList>* labels,
+                                         const void* caller_frame) const {
     switch (kind) {
       case Kind::goroutine:
         return rt::goroutine_stacks(0, labels);  // the writer's from Profile::write_to, as in Go
+      case Kind::goroutineleak:
+        return rt::leaked_goroutine_stacks(caller_frame, labels);
       case Kind::threadcreate: {
         // One entry per thread, with the empty stack Go's profile has today.
         std::int64_t n = rt::sched().threads_created.load(std::memory_order_relaxed) + 1;
@@ -498,8 +502,9 @@ struct Registry {
 
   Registry() {
     for (auto [name, kind] :
-         {std::pair{"goroutine", Kind::goroutine}, std::pair{"threadcreate", Kind::threadcreate},
-          std::pair{"block", Kind::block}, std::pair{"mutex", Kind::mutex}}) {
+         {std::pair{"goroutine", Kind::goroutine}, std::pair{"goroutineleak", Kind::goroutineleak},
+          std::pair{"threadcreate", Kind::threadcreate}, std::pair{"block", Kind::block},
+          std::pair{"mutex", Kind::mutex}}) {
       profiles.emplace(name, detail::ProfileFactory::make(name, kind));
     }
   }
@@ -520,6 +525,8 @@ int Profile::count() const {
   switch (impl_->kind) {
     case Kind::goroutine:
       return static_cast<int>(runtime::num_goroutine());
+    case Kind::goroutineleak:
+      return static_cast<int>(rt::find_leaked_goroutines(__builtin_frame_address(0)).size());
     case Kind::threadcreate:
       rt::ensure_started();
       return static_cast<int>(rt::sched().threads_created.load(std::memory_order_relaxed) + 1);
@@ -552,13 +559,17 @@ void Profile::remove(const void* value) {
 
 Error Profile::write_to(std::ostream& out, int debug) const {
   if (debug >= 2 && impl_->kind == Kind::goroutine) return write_out(out, runtime::stack(true));
+  if (debug >= 2 && impl_->kind == Kind::goroutineleak) {
+    rt::ensure_started();
+    return write_out(out, rt::leaked_traceback(__builtin_frame_address(0)));
+  }
   if (impl_->kind == Kind::block || impl_->kind == Kind::mutex) {
     bool mutex = impl_->kind == Kind::mutex;
     return write_out(out, debug > 0 ? contention_text(mutex) : contention_proto(mutex));
   }
   if (impl_->kind != Kind::custom) rt::ensure_started();
   std::vector<rt::LabelList> labels;
-  std::vector<std::vector<void*>> stacks = impl_->stacks(&labels);
+  std::vector<std::vector<void*>> stacks = impl_->stacks(&labels, __builtin_frame_address(0));
   auto total = static_cast<std::int64_t>(stacks.size());
   auto groups = group_stacks(std::move(stacks), std::move(labels));
   if (debug > 0) return write_out(out, count_profile_text(impl_->name, groups, total));

@@ -484,6 +484,10 @@ const char* describe(std::string_view name) {
            "and for how long (on with runtime::set_block_profile_rate).";
   }
   if (name == "goroutine") return "The stack of every goroutine that exists now.";
+  if (name == "goroutineleak") {
+    return "Goroutines parked on channels that nothing able to run can reach: they can never "
+           "be woken.";
+  }
   if (name == "mutex") {
     return "The unlocks of contended mutexes, charged with the delay of the goroutines that "
            "waited (on with runtime::set_mutex_profile_fraction).";

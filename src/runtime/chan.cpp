@@ -17,8 +17,18 @@
 namespace gocxx::rt {
 
 [[noreturn]] void block_forever(const char* wait_reason) {
+  current_g()->chan_wait = ChanWait::forever;
   park([](G*, void*) {}, nullptr, wait_reason);
   fatal("runtime: a goroutine blocked forever was woken");
+}
+
+void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg, const char* wait_reason) {
+  G* self = current_g();
+  self->chan_wait_sudogs = sgs;
+  self->chan_wait_count = static_cast<std::uint32_t>(n);
+  self->chan_wait = ChanWait::sudogs;
+  park(commit, arg, wait_reason);
+  self->chan_wait = ChanWait::none;
 }
 
 [[noreturn]] void panic_send_on_closed() {
@@ -33,10 +43,11 @@ void unlock_chan(G* /*g*/, void* arg) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
   static_cast<detail::ChanCore*>(arg)->unlock();
 }
 
-// park() whose commit releases c's lock (the analysis sees it released here).
-void park_chan_unlock(detail::ChanCore* c, const char* wait_reason)
+// park() whose commit releases c's lock (the analysis sees it released here), on
+// the wait record sg.
+void park_chan_unlock(detail::ChanCore* c, Sudog* sg, const char* wait_reason)
     GOCXX_RELEASE(c->mu) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
-  park(unlock_chan, c, wait_reason);
+  park_on_sudogs(sg, 1, unlock_chan, c, wait_reason);
 }
 
 constexpr std::size_t kMaxChanBytes = std::size_t{1} << 40;
@@ -125,7 +136,7 @@ bool send_impl(ChanCore* c, void* src, bool block) {
   sg.elem = src;
   sg.c = c;
   c->sendq.enqueue(&sg);
-  rt::park_chan_unlock(c, "chan send");
+  rt::park_chan_unlock(c, &sg, "chan send");
   if (!sg.success) rt::panic_send_on_closed();
   return true;
 }
@@ -170,7 +181,7 @@ detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block) {
   sg.elem = dst;
   sg.c = c;
   c->recvq.enqueue(&sg);
-  park_chan_unlock(c, "chan receive");
+  park_chan_unlock(c, &sg, "chan receive");
   return sg.success ? TryRecv::received : TryRecv::closed;
 }
 

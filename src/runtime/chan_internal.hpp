@@ -219,6 +219,8 @@ inline G* complete_wait(Sudog* sg, bool success) noexcept {
 }
 
 [[noreturn]] void block_forever(const char* wait_reason);
+// park() on channels: records the wait records for the goroutine-leak profile.
+void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg, const char* wait_reason);
 
 // A receive without the timer-channel hooks (which call it themselves).
 detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block);

@@ -84,6 +84,13 @@ enum class ThreadWake : std::uint32_t {
   sleeping,  // asleep in the futex: the waker must wake it
 };
 
+// G::chan_wait: whether a parked goroutine waits on channels.
+enum class ChanWait : std::uint8_t {
+  none,     // not a channel wait (or not parked)
+  sudogs,   // on the channels of its wait records (chan_wait_sudogs)
+  forever,  // on a nil channel, or a select with no cases: nothing can wake it
+};
+
 // An action run by the context that replaced `from`, right after the switch.
 using AfterSwitchFn = void (*)(G* from, void* arg);
 
@@ -163,6 +170,14 @@ struct G {
 
   Timer* sleep_timer = nullptr;  // time::sleep's timer, made on first use
 
+  // What a goroutine parked on channels waits on, for the goroutine-leak profile
+  // (leak.cpp): written by the goroutine before it parks, read by the analysis
+  // while it holds the goroutine pinned. chan_wait is 0 outside channel waits.
+  Racy<ChanWait> chan_wait = ChanWait::none;
+  Racy<Sudog*> chan_wait_sudogs = nullptr;  // its wait records (select: one per case)
+  Racy<std::uint32_t> chan_wait_count = 0;
+  Racy<std::uint64_t> park_gen = 0;  // counts parks: the analysis sees a goroutine move
+
   // --- blocking() (Go's entersyscall/exitsyscall) ---
   // While the goroutine runs a blocking call, its P stays its own unless sysmon
   // takes it. The word says which: 0 outside a call; (seq << 2) | kSyscallKeepsP
@@ -178,6 +193,7 @@ struct G {
   const detail::TaskOps* task_ops = nullptr;
   void* task = nullptr;
   void* task_heap = nullptr;  // task storage when it did not fit inline
+  std::size_t task_size = 0;
   alignas(16) unsigned char task_inline[kInlineTaskSize];
 
   G* all_link = nullptr;  // registry of every G ever made (for runtime::stack)

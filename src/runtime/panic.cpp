@@ -201,20 +201,30 @@ void append_created_by(std::string& out, const G* g) {
 // the runtime's goroutine entry. Runtime frames are dropped unless GOTRACEBACK says
 // otherwise (or unless nothing else is left).
 void append_frames(std::string& out, void* const* pcs, int n) {
-  std::vector<std::pair<Symbol, bool>> frames;  // symbol, is a real (outermost) frame
+  struct Frame {
+    Symbol sym;
+    bool outermost;  // a real frame, not an inlined call
+    bool runtime;    // the runtime's, or the standard library's inlined into it
+  };
+  std::vector<Frame> frames;
   for (int i = 0; i < n; ++i) {
     if (frame_is(pcs[i], "goroutine_trampoline_entry") || frame_is(pcs[i], "gocxx_ctx_")) break;
     std::vector<Symbol> expanded = symbolize_inlined(pcs[i], true);
+    // A std::atomic store inlined into a runtime function is the runtime's too; user
+    // code inlined into one (a lambda into run's or go's entry) stays the user's.
+    bool in_runtime = !expanded.empty() && is_runtime_frame(expanded.back());
     for (std::size_t k = 0; k < expanded.size(); ++k) {
-      frames.emplace_back(expanded[k], k + 1 == expanded.size());
+      bool library = expanded[k].function.rfind("std::", 0) == 0;
+      frames.push_back({expanded[k], k + 1 == expanded.size(),
+                        is_runtime_frame(expanded[k]) || (in_runtime && library)});
     }
   }
   bool all = show_runtime_frames();
   bool any_user = false;
-  for (const auto& f : frames) any_user = any_user || !is_runtime_frame(f.first);
-  for (const auto& [sym, outermost] : frames) {
-    if (!all && any_user && is_runtime_frame(sym)) continue;
-    append_symbol(out, sym, outermost);
+  for (const Frame& f : frames) any_user = any_user || !f.runtime;
+  for (const Frame& f : frames) {
+    if (!all && any_user && f.runtime) continue;
+    append_symbol(out, f.sym, f.outermost);
   }
 }
 
@@ -546,6 +556,28 @@ std::vector<void*> parked_goroutine_stack(G* g) {
   void* pcs[128];
   int n = walk_pinned(g, pcs, 128);
   return trim_for_profile(pcs, n);
+}
+
+std::vector<std::vector<void*>> leaked_goroutine_stacks(const void* caller_frame,
+                                                        std::vector<LabelList>* labels) {
+  std::vector<std::vector<void*>> out;
+  for (G* g : find_leaked_goroutines(caller_frame)) {
+    if (labels != nullptr) labels->push_back(labels_of(g));
+    out.push_back(parked_goroutine_stack(g));
+  }
+  return out;
+}
+
+std::string leaked_traceback(const void* caller_frame) {
+  std::string out;
+  for (G* g : find_leaked_goroutines(caller_frame)) {
+    if (!out.empty()) out += "\n";
+    std::string status = std::string(status_string(g)) + " (leaked)";
+    append_header(out, g, status.c_str());
+    append_parked_frames(out, g);
+    append_created_by(out, g);
+  }
+  return out;
 }
 
 std::string running_traceback(const G* g, void* const* pcs, int n) {

@@ -53,6 +53,12 @@ std::vector<void*> caller_stack(int skip);
 // One parked (or runnable) goroutine's stack, as goroutine_stacks gives it; empty
 // when it runs or moved while it was read.
 std::vector<void*> parked_goroutine_stack(G* g);
+// The goroutine-leak profile's stacks (as goroutine_stacks gives them) and its
+// debug=2 text (tracebacks with `(leaked)` after the wait reason).
+std::vector<std::vector<void*>> leaked_goroutine_stacks(
+    const void* caller_frame,
+    std::vector<std::vector<std::pair<std::string, std::string>>>* labels = nullptr);
+std::string leaked_traceback(const void* caller_frame);
 
 // Whether tracebacks leave this frame out (the runtime's own, gocxx::detail's,
 // the std::invoke plumbing) unless GOTRACEBACK=system.

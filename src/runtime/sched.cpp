@@ -494,7 +494,7 @@ void landed(G* self) {
   restore_eh(m, self);
   if (m->after.fn != nullptr) {
     auto a = m->after;
-    m->after.fn = nullptr;
+    m->after = {};  // arg may point into `from`'s stack: no stale copy for the leak profile
     a.fn(a.from, a.arg);
   }
 }
@@ -794,6 +794,7 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   }
   self->wait_reason = wait_reason;
   self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
+  self->park_gen = self->park_gen + 1;
   // Release: a stack reader that sees `waiting` (pin_switched_out) sees the stack
   // this goroutine ran on.
   self->status.store(GStatus::waiting, std::memory_order_release);

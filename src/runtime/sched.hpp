@@ -415,6 +415,15 @@ void read_deadlock_env() noexcept;
 void check_deadlock(std::int64_t now);
 
 // ---------------------------------------------------------------------------
+// leak.cpp
+// ---------------------------------------------------------------------------
+
+// The goroutine-leak profile: goroutines parked on channels that nothing able to
+// run can reach, by id. The calling stack below caller_frame (the public entry
+// point's frame) is the profile's working memory and is not read as a root.
+std::vector<G*> find_leaked_goroutines(const void* caller_frame);
+
+// ---------------------------------------------------------------------------
 // mprof.cpp: the block and mutex profiles' records
 // ---------------------------------------------------------------------------
 

@@ -280,7 +280,7 @@ SelectResult select_core(CaseRef* cases, int n) {
     sg.success = false;
     (cases[i].kind == CaseKind::recv ? sg.c->recvq : sg.c->sendq).enqueue(&sg);
   }
-  rt::park(unlock_all, &locked, "select");
+  rt::park_on_sudogs(sgs, norder, unlock_all, &locked, "select");
 
   // 6. Pass 3: unlink the losers.
   locked.lock();

@@ -64,9 +64,10 @@ struct Pool {
   std::deque<Stack> free GOCXX_GUARDED_BY(lock);          // dirty ones, LIFO at the back
   std::size_t free_low_water GOCXX_GUARDED_BY(lock) = 0;  // fewest in `free` since the last pass
   std::vector<Stack> clean GOCXX_GUARDED_BY(lock);        // scavenged ones (top page resident)
-  char* arena GOCXX_GUARDED_BY(lock) = nullptr;           // the arena being carved
-  std::size_t arena_next GOCXX_GUARDED_BY(lock) = 0;      // next unused slot in it
-  std::size_t slot_stack GOCXX_GUARDED_BY(lock) = 0;      // stack size of that arena's slots
+  std::vector<StackArena> all_arenas GOCXX_GUARDED_BY(lock);  // every arena mapped (never unmapped)
+  char* arena GOCXX_GUARDED_BY(lock) = nullptr;               // the arena being carved
+  std::size_t arena_next GOCXX_GUARDED_BY(lock) = 0;          // next unused slot in it
+  std::size_t slot_stack GOCXX_GUARDED_BY(lock) = 0;          // stack size of that arena's slots
   GuardMode guard_mode GOCXX_GUARDED_BY(lock) = GuardMode::unknown;
   std::atomic<std::size_t> default_size{0};
   std::atomic<std::uint64_t> arenas{0};
@@ -121,6 +122,7 @@ Stack carve(Pool& p, std::size_t stack_size) noexcept GOCXX_REQUIRES(p.lock) {
     if (mem == MAP_FAILED) out_of_memory(slot * kArenaSlots);
     // Huge pages would commit 2 MiB where a goroutine touches a page or two.
     madvise(mem, slot * kArenaSlots, MADV_NOHUGEPAGE);
+    p.all_arenas.push_back({static_cast<char*>(mem), slot * kArenaSlots});
     p.arena = static_cast<char*>(mem);
     p.arena_next = 0;
     p.slot_stack = stack_size;
@@ -423,6 +425,12 @@ bool stack_canary_ok(const Stack& s) noexcept {
 bool stack_guard_contains(const Stack& s, const void* addr) noexcept {
   const char* a = static_cast<const char*>(addr);
   return s.lo != nullptr && a >= s.lo - kStackGuardSize && a < s.lo;
+}
+
+std::vector<StackArena> stack_arenas() {
+  Pool& p = pool();
+  LockGuard guard(p.lock);
+  return p.all_arenas;
 }
 
 StackStats stack_stats() noexcept {

@@ -26,6 +26,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace gocxx::rt {
 
@@ -90,5 +91,13 @@ struct StackStats {
   std::uint64_t scavenge_passes;
 };
 StackStats stack_stats() noexcept;
+
+// The mappings goroutine stacks are carved from (the goroutine-leak profile reads
+// goroutine stacks one by one, not these whole).
+struct StackArena {
+  char* base;
+  std::size_t size;
+};
+std::vector<StackArena> stack_arenas();
 
 }  // namespace gocxx::rt

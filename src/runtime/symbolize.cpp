@@ -371,15 +371,29 @@ pid_t unwind_next_thread(Dwfl*, void*, void**) {
   return 0;  // walks name their thread; nothing to enumerate
 }
 
+// libdw sees the stack at this distance from where it is: every value that points
+// into it, in a register or in memory, is shown moved by kStackAlias, so the
+// frames libdw mallocs and frees hold no real stack address, which a later
+// goroutine-leak profile would find in freed memory and take for a live pointer.
+// (Offsets between stack addresses, which the unwind rules compute, are kept.)
+constexpr Dwarf_Word kStackAlias = Dwarf_Word{1} << 62;
+
+Dwarf_Word alias_if_stack(const SavedContext* ctx, Dwarf_Word v) noexcept {
+  return v >= ctx->stack_lo && v < ctx->stack_hi ? v + kStackAlias : v;
+}
+
 __attribute__((no_sanitize("address", "thread"))) bool unwind_memory_read(Dwfl*, Dwarf_Addr addr,
                                                                           Dwarf_Word* result,
                                                                           void*) {
   const SavedContext* ctx = g_unwinding;
-  if (ctx == nullptr || addr < ctx->stack_lo || addr % sizeof(Dwarf_Word) != 0 ||
+  if (ctx == nullptr) return false;
+  addr -= kStackAlias;
+  if (addr < ctx->stack_lo || addr % sizeof(Dwarf_Word) != 0 ||
       addr > ctx->stack_hi - sizeof(Dwarf_Word)) {  // not addr + 8: that may wrap
     return false;
   }
-  *result = *reinterpret_cast<const Dwarf_Word*>(static_cast<std::uintptr_t>(addr));
+  *result =
+      alias_if_stack(ctx, *reinterpret_cast<const Dwarf_Word*>(static_cast<std::uintptr_t>(addr)));
   return true;
 }
 
@@ -391,10 +405,10 @@ bool unwind_set_initial_registers(Dwfl_Thread* thread, void*) {
 #elif defined(__aarch64__)
   constexpr int kSpRegister = 31;
 #endif
-  Dwarf_Word sp = ctx->sp;
+  Dwarf_Word sp = alias_if_stack(ctx, ctx->sp);
   if (!dwfl_thread_state_registers(thread, kSpRegister, 1, &sp)) return false;
   for (int i = 0; i < ctx->nregisters; ++i) {
-    Dwarf_Word v = ctx->registers[i].value;
+    Dwarf_Word v = alias_if_stack(ctx, ctx->registers[i].value);
     if (!dwfl_thread_state_registers(thread, ctx->registers[i].dwarf_number, 1, &v)) return false;
   }
   dwfl_thread_state_register_pc(thread, ctx->pc);

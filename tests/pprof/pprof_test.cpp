@@ -87,6 +87,7 @@ std::vector<std::size_t> cell_columns(const std::string& line) {
 TEST(Pprof, LookupFindsTheBuiltInProfilesAndNothingElse) {
   ASSERT_NE(pprof::lookup("goroutine"), nullptr);
   ASSERT_NE(pprof::lookup("threadcreate"), nullptr);
+  ASSERT_NE(pprof::lookup("goroutineleak"), nullptr);
   EXPECT_EQ(pprof::lookup("goroutine"), pprof::lookup("goroutine"));
   EXPECT_EQ(pprof::lookup("goroutine")->name(), "goroutine");
   EXPECT_EQ(pprof::lookup("heap"), nullptr);

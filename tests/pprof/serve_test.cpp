@@ -298,6 +298,10 @@ TEST(PprofServe, TheIndexListsEveryProfileWithItsCount) {
     EXPECT_TRUE(std::regex_search(
         r.body, std::regex("<tr><td>[0-9]+</td><td><a href='threadcreate\\?debug=1'>threadcreate")))
         << r.body;
+    EXPECT_NE(r.body.find("<tr><td>0</td><td><a href='goroutineleak?debug=1'>goroutineleak</a>"
+                          "</td></tr>"),
+              std::string::npos)
+        << r.body;
     EXPECT_NE(r.body.find(">profile</a>"), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("<a href=\"goroutine?debug=2\">full goroutine stack dump</a>"),
               std::string::npos)
@@ -644,8 +648,8 @@ TEST(PprofServe, ManyClientsAtOnce) {
                      keep_alive, &failures),
                 32 * 20);
       for (std::size_t i = 0; i < failures.size(); ++i) {
-        EXPECT_EQ(failures[i], "") << (keep_alive ? "kept-alive" : "fresh-connection")
-                                   << " client " << i;
+        EXPECT_EQ(failures[i], "")
+            << (keep_alive ? "kept-alive" : "fresh-connection") << " client " << i;
       }
     }
     server.stop();

@@ -31,6 +31,12 @@ inline constexpr ElemOps kElemOps = {
 
 class ChanCore;
 
+// The check word a channel handle keeps beside its core pointer (chan.hpp).
+inline constexpr std::uintptr_t kHandleCheck = 0x6a09e667f3bcc909ULL;
+inline std::uintptr_t handle_check(const ChanCore* c) noexcept {
+  return c == nullptr ? 0 : reinterpret_cast<std::uintptr_t>(c) ^ kHandleCheck;
+}
+
 ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity);
 void chan_retain(ChanCore* c) noexcept;
 void chan_release(ChanCore* c) noexcept;
