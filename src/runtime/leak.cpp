@@ -20,10 +20,11 @@
 //     that captured a local by reference, a pointer kept on the heap). Every word
 //     of the process's writable memory outside the candidates is read: the heap,
 //     globals, threads' stacks, the live part of the other goroutines' stacks. A
-//     value that lies inside a candidate's live stack or task makes that candidate
-//     reachable. This errs one way only: an integer or a stale copy that happens
-//     to look like such an address hides a leak; nothing makes a goroutine that
-//     can be woken look leaked.
+//     value that lies inside a candidate's live stack makes that candidate
+//     reachable (not one inside its go task: the goroutine that started it keeps
+//     that address from go(), and nothing else has a use for it). This errs one way only: an
+//     integer or a stale copy that happens to look like such an address hides a leak; nothing makes
+//     a goroutine that can be woken look leaked.
 //
 // Then the fixed point: a candidate can be woken if a channel it waits on has a
 // holder outside the candidates whose memory is unreachable; the memory of one
@@ -346,10 +347,10 @@ __attribute__((no_sanitize("address", "thread"))) void collect_candidates(
     unpin_switched_out(g);
   }
   std::sort(a.waited.begin(), a.waited.end());
-  for (std::size_t i = 0; i < a.cands.size(); ++i) {
+  // Pointers into a candidate's task are not looked for: its creator keeps a stale
+  // copy of the task's address from go(), and nobody else has a use for one.
+  for (std::size_t i = 0; i < a.cands.size(); ++i)
     a.index.add(a.cands[i].stack, static_cast<int>(i));
-    a.index.add(a.cands[i].task, static_cast<int>(i));
-  }
   a.index.finish();
 }
 

@@ -197,10 +197,17 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
   if (cu == nullptr) return false;
   // GCC sometimes leaves a call instruction at the end of an inlined body outside
   // that body's address ranges (the line table still knows it); the instructions
-  // just before it are inside, so look back a few bytes for the inline chain.
+  // just before it are inside, so look back a few bytes for the inline chain, but
+  // not past the start of the function (into the one laid out before it).
+  Dwarf_Addr max_back = 1;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (dwfl_module_addrinfo(mod, addr, &offset, &sym, nullptr, nullptr, nullptr) != nullptr) {
+    max_back = std::min<Dwarf_Addr>(16, offset + 1);
+  }
   Dwarf_Die* scopes = nullptr;
   int n = 0;
-  for (Dwarf_Addr back = 0; back < 16; ++back) {
+  for (Dwarf_Addr back = 0; back < max_back; ++back) {
     Dwarf_Die* candidate = nullptr;
     int m = dwarf_getscopes(cu, addr - bias - back, &candidate);
     bool inlined = false;
@@ -223,7 +230,7 @@ bool symbolize_inlined_dwfl(std::uintptr_t addr, std::vector<Symbol>* out) {
     // that defines the lambda), or finds only the inner part of the chain there:
     // search the whole unit too, and keep the longer chain.
     std::vector<Dwarf_Die> candidate;
-    for (Dwarf_Addr back = 0; back < 16; ++back) {
+    for (Dwarf_Addr back = 0; back < max_back; ++back) {
       find_scopes(cu, addr - bias - back, &candidate);
       bool has_inlined = false;
       for (Dwarf_Die& d : candidate) has_inlined |= dwarf_tag(&d) == DW_TAG_inlined_subroutine;

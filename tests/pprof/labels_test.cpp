@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -197,6 +199,29 @@ TEST(Labels, TracebackHeadersShowThemAsGo127Does) {
     });
     ch.close();
   });
+}
+
+// The body of the next test, in a child process with the environment it sets:
+// prints the caller's own traceback header with labels.
+TEST(Labels, HeaderProbe) {
+  if (std::getenv("GOCXX_LABELS_PROBE") == nullptr) GTEST_SKIP() << "run by the next test";
+  run([] {
+    pprof::do_with({{"me", "main"}}, [] { std::printf("%s", runtime::stack(false).c_str()); });
+  });
+}
+
+// GODEBUG=tracebacklabels=0, Go 1.27's opt-out: headers without the labels.
+TEST(Labels, GodebugTracebacklabelsZeroLeavesThemOut) {
+  std::string self = "/proc/" + std::to_string(::getpid()) + "/exe";
+  for (bool off : {false, true}) {
+    std::vector<std::string> env = {"GOCXX_LABELS_PROBE=1"};
+    if (off) env.push_back("GODEBUG=tracebacklabels=0");
+    ProcessResult r = run_process({self, "--gtest_filter=Labels.HeaderProbe"}, env, 60);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::regex header(off ? "\ngoroutine 1 \\[running\\]:\n"
+                          : "\ngoroutine 1 \\[running, labels:\\{\"me\": \"main\"\\}\\]:\n");
+    EXPECT_TRUE(std::regex_search(r.out, header)) << (off ? "off" : "on") << "\n" << r.out;
+  }
 }
 
 TEST(Labels, GoToolPprofReadsTheSampleLabels) {

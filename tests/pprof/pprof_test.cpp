@@ -335,6 +335,54 @@ __attribute__((noinline)) void unlock_after_contention(sync::Mutex* mu) {
 
 }  // namespace
 
+// `go tool pprof -raw` (or another report) of p's debug=0 form ("" without a Go
+// toolchain).
+std::string go_pprof_raw(const pprof::Profile* p, const char* report = "-raw") {
+  if (std::string(GOCXX_GO_EXECUTABLE).empty()) return "";
+  std::string dir = ::testing::TempDir() + "gocxx_raw_" + std::to_string(::getpid());
+  std::string path = dir + "." + p->name() + ".pb.gz";
+  {
+    std::ofstream f(path, std::ios::binary);
+    EXPECT_FALSE(p->write_to(f, 0));
+  }
+  ProcessResult raw =
+      run_process({GOCXX_GO_EXECUTABLE, "tool", "pprof", report, path},
+                  {"HOME=" + dir, "GOCACHE=" + dir + "/cache", "PPROF_TMPDIR=" + dir}, 120);
+  EXPECT_EQ(raw.exit_code, 0) << raw.err;
+  std::remove(path.c_str());
+  return raw.out;
+}
+
+__attribute__((noinline)) void add_to_custom_profile(pprof::Profile* p, const int* v) {
+  p->add(v);
+  asm volatile("" ::: "memory");
+}
+
+// The profiles not read back elsewhere: threadcreate (one sample, its count the
+// thread count, no frames: `-raw` lists no sample, as for Go's own, and `-top`
+// gives the total), a custom one (its entries' stacks) and mutex.
+TEST(Pprof, GoToolPprofReadsThreadcreateAndCustomProfiles) {
+  if (std::string(GOCXX_GO_EXECUTABLE).empty())
+    GTEST_SKIP() << "no Go toolchain (scripts/install-deps.sh)";
+  run([] {
+    pprof::Profile* threads = pprof::lookup("threadcreate");
+    int n = threads->count();
+    std::string top = go_pprof_raw(threads, "-top");
+    EXPECT_NE(top.find("Type: threadcreate\n"), std::string::npos) << top;
+    EXPECT_NE(top.find("of " + std::to_string(n) + " total"), std::string::npos) << top;
+    std::string raw;
+
+    pprof::Profile* custom = pprof::new_profile("pprof_test.read_back");
+    int values[3] = {};
+    for (const int& v : values) add_to_custom_profile(custom, &v);
+    raw = go_pprof_raw(custom);
+    EXPECT_NE(raw.find("pprof_test.read_back/count"), std::string::npos) << raw;
+    EXPECT_TRUE(std::regex_search(raw, std::regex("\n +3: [0-9 ]+\n"))) << raw;
+    EXPECT_NE(raw.find("add_to_custom_profile"), std::string::npos) << raw;
+    for (const int& v : values) custom->remove(&v);
+  });
+}
+
 TEST(Pprof, TheBlockProfileRecordsWhereAndHowLongGoroutinesWaited) {
   runtime::set_block_profile_rate(1);  // every wait
   run([] {
@@ -406,4 +454,10 @@ TEST(Pprof, TheMutexProfileChargesTheUnlockerWithTheWaitersDelay) {
       text, std::regex("\n[0-9]+ 1 @( 0x[0-9a-f]+)+\n(#\t[^\n]*\n)*#\t0x[0-9a-f]+\t[^\n]*"
                        "unlock_after_contention")))
       << text;
+  std::string raw = go_pprof_raw(p);
+  if (!raw.empty()) {
+    EXPECT_NE(raw.find("contentions/count delay/nanoseconds"), std::string::npos) << raw;
+    EXPECT_TRUE(std::regex_search(raw, std::regex("\n +1 +[0-9]+: [0-9 ]+\n"))) << raw;
+    EXPECT_NE(raw.find("unlock_after_contention"), std::string::npos) << raw;
+  }
 }
