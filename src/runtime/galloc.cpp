@@ -28,7 +28,7 @@ G* alloc_g(P* p) {
   if (p != nullptr && p->gfree != nullptr) {
     G* g = p->gfree;
     p->gfree = g->sched_link;
-    --p->ngfree;
+    p->ngfree = p->ngfree - 1;
     return g;
   }
   {
@@ -78,7 +78,7 @@ void free_g(G* g, P* p) {
   if (p != nullptr && p->ngfree < kMaxLocalFreeG) {
     g->sched_link = p->gfree;
     p->gfree = g;
-    ++p->ngfree;
+    p->ngfree = p->ngfree + 1;
     return;
   }
   LockGuard guard(s.gfree_lock);

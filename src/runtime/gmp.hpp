@@ -253,8 +253,8 @@ struct alignas(64) P {
   StackCache stacks;
   TimerHeap timers;
   std::uint32_t timer_checks = 0;
-  G* gfree = nullptr;  // free Gs of this P (owner only)
-  int ngfree = 0;
+  G* gfree = nullptr;           // free Gs of this P (owner only)
+  Racy<int> ngfree = 0;         // schedtrace reads it
   std::uint64_t goid_next = 0;  // a batch of goroutine ids
   std::uint64_t goid_end = 0;
   std::atomic<std::int64_t> goroutines{0};  // started here minus exited here

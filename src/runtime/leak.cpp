@@ -145,8 +145,9 @@ bool is_waited(const Analysis& a, Word w) noexcept {
 
 // A candidate's own memory, read in place while it is pinned: its handles and its
 // pointers into other candidates.
-__attribute__((no_sanitize("address", "thread"))) void scan_candidate_memory(Analysis& a, int i,
-                                                                             Span span) {
+__attribute__((noinline, no_sanitize("address", "thread"))) void scan_candidate_memory(Analysis& a,
+                                                                                       int i,
+                                                                                       Span span) {
   Candidate& c = a.cands[static_cast<std::size_t>(i)];
   const auto* p = reinterpret_cast<const Word*>(span.lo ^ kMask);
   std::size_t n = ((span.hi ^ kMask) - (span.lo ^ kMask)) / sizeof(Word);
@@ -169,8 +170,9 @@ __attribute__((no_sanitize("address", "thread"))) void scan_candidate_memory(Ana
   }
 }
 
-__attribute__((no_sanitize("address", "thread"))) void scan_root_words(Analysis& a, const Word* p,
-                                                                       std::size_t n) {
+__attribute__((noinline, no_sanitize("address", "thread"))) void scan_root_words(Analysis& a,
+                                                                                 const Word* p,
+                                                                                 std::size_t n) {
   for (std::size_t k = 0; k < n; ++k) {
     int j = a.index.find(p[k]);
     if (j >= 0) a.reached[static_cast<std::size_t>(j)] = 1;
@@ -297,20 +299,27 @@ void scan_mapping(Analysis& a, SafeReader& reader, Range m, const std::vector<Ra
   read_resident(at, m.hi);
 }
 
-__attribute__((no_sanitize("address", "thread"))) void scan_switched_out_goroutine(Analysis& a,
-                                                                                   G* g) {
-  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
-  if (sp == nullptr || !g->stack) return;
-  scan_root_words(a, static_cast<const Word*>(sp),
-                  static_cast<std::size_t>(g->stack.hi - static_cast<char*>(sp)) / sizeof(Word));
+// Stack bounds of a goroutine that may be exiting or starting on another thread
+// (a racy read, which the analysis tolerates: the words it reads are copied, and a
+// stale range only adds roots). Atomic loads, so that no compiler moves them into
+// an instrumented caller.
+__attribute__((noinline, no_sanitize("address", "thread"))) Range stack_range(G* g) noexcept {
+  char* lo = __atomic_load_n(&g->stack.lo, __ATOMIC_RELAXED);
+  char* hi = __atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED);
+  return masked_range(reinterpret_cast<Word>(lo), reinterpret_cast<Word>(hi));
 }
 
-__attribute__((no_sanitize("thread"))) Range stack_range(const G* g) noexcept {
-  return masked_range(reinterpret_cast<Word>(g->stack.lo), reinterpret_cast<Word>(g->stack.hi));
+__attribute__((noinline, no_sanitize("address", "thread"))) void scan_switched_out_goroutine(
+    Analysis& a, G* g) {
+  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
+  char* hi = __atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED);
+  if (sp == nullptr || hi == nullptr) return;
+  scan_root_words(a, static_cast<const Word*>(sp),
+                  static_cast<std::size_t>(hi - static_cast<char*>(sp)) / sizeof(Word));
 }
 
 // The candidates: goroutines parked on channels, with what they wait on.
-__attribute__((no_sanitize("address", "thread"))) void collect_candidates(
+__attribute__((noinline, no_sanitize("address", "thread"))) void collect_candidates(
     Analysis& a, const std::vector<G*>& all, G* self) {
   for (G* g : all) {
     if (g == self || g->status.load(std::memory_order_relaxed) != GStatus::waiting) continue;
@@ -324,7 +333,7 @@ __attribute__((no_sanitize("address", "thread"))) void collect_candidates(
       c.g = g;
       c.gen = g->park_gen;
       c.forever = kind == ChanWait::forever;
-      c.stack = {masked(sp), masked(g->stack.hi)};
+      c.stack = {masked(sp), masked(__atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED))};
       if (g->task != nullptr) {
         c.task = {masked(g->task), masked(static_cast<char*>(g->task) + g->task_size)};
       }

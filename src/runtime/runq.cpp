@@ -114,7 +114,7 @@ G* global_get(P* p, M* m, std::int64_t max) noexcept {
 
 void pidle_put_locked(Sched& s, P* p) noexcept {
   s.lock.assert_held();
-  p->m = nullptr;
+  std::atomic_ref<M*>(p->m).store(nullptr, std::memory_order_relaxed);  // stall.cpp reads it
   if (p->id >= s.gomaxprocs.load(std::memory_order_relaxed)) {
     p->status.store(PStatus::dead, std::memory_order_relaxed);
     return;

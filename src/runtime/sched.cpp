@@ -69,7 +69,7 @@ void drop_spinning(Sched& s) {
 // m takes p: after pidle_get_locked, or a hand-over.
 void acquire_p(M* m, P* p) noexcept {
   m->p = p;
-  p->m = m;
+  std::atomic_ref<M*>(p->m).store(m, std::memory_order_relaxed);  // stall.cpp reads it
   p->status.store(PStatus::running, std::memory_order_relaxed);
 }
 
@@ -193,7 +193,7 @@ void startm(P* p, bool spinning) {
 
 void handoffp(P* p) {
   Sched& s = sched();
-  p->m = nullptr;
+  std::atomic_ref<M*>(p->m).store(nullptr, std::memory_order_relaxed);
   if (!p->runq.empty() || p->runnext.load(std::memory_order_relaxed) != nullptr ||
       !global_empty(s)) {
     startm(p, false);
@@ -282,7 +282,7 @@ void retire_p(M* m) {
     }
     p->ngfree = 0;
   }
-  p->m = nullptr;
+  std::atomic_ref<M*>(p->m).store(nullptr, std::memory_order_relaxed);
   p->status.store(PStatus::dead, std::memory_order_relaxed);
 }
 
@@ -503,7 +503,7 @@ void landed(G* self) {
 
 void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_dying) {
   m->after = {after, from, arg};
-  m->curg = to;
+  std::atomic_ref<G*>(m->curg).store(to, std::memory_order_relaxed);  // stall.cpp reads it
   if (to->kind == G::Kind::goroutine) {
     // seq_cst against pin_switched_out: either the reader sees `running` or we see
     // its pin.
@@ -616,7 +616,7 @@ void* m_main(void* arg) {
   tls_m = m;
   m->g0.kind = G::Kind::g0;
   m->g0.status.store(GStatus::running);
-  m->curg = &m->g0;
+  std::atomic_ref<G*>(m->curg).store(&m->g0, std::memory_order_relaxed);
   m->eh_globals = abi::__cxa_get_globals();
   m->signal_stack = install_signal_stack();
   m->tid = static_cast<int>(::syscall(SYS_gettid));

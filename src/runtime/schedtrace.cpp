@@ -83,7 +83,7 @@ void print_trace(std::int64_t now) {
   out += " gcwaiting=0 nmidlelocked=0 stopwait=0 sysmonwait=0\n";
   for (int i = 0; i < procs; ++i) {
     P* p = s.allp[i];
-    M* m = p->m;
+    M* m = std::atomic_ref<M*>(p->m).load(std::memory_order_acquire);
     std::size_t timers;
     {
       LockGuard guard(p->timers.mu);
@@ -95,7 +95,7 @@ void print_trace(std::int64_t now) {
                   i, go_status(p->status.load(std::memory_order_relaxed)),
                   static_cast<unsigned long long>(p->schedtick),
                   m != nullptr ? std::to_string(m->id).c_str() : "nil",
-                  static_cast<long long>(p->runq.size()), p->ngfree, timers);
+                  static_cast<long long>(p->runq.size()), static_cast<int>(p->ngfree), timers);
     out += buf;
   }
   std::vector<G*> gs;

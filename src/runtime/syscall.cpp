@@ -145,7 +145,7 @@ void startlockedm(M* m, G* g) {
   if (lm == m) fatal("runtime: startlockedm: locked to me");
   P* p = m->p;
   m->p = nullptr;
-  p->m = lm;
+  std::atomic_ref<M*>(p->m).store(lm, std::memory_order_relaxed);  // stall.cpp reads it
   lm->nextp = p;
   lm->park.store(MPark::handed_p, std::memory_order_release);
   lm->park.wake(1);

@@ -36,10 +36,12 @@ constexpr int kSavedWords = 22;  // 0xb0 bytes
 
 }  // namespace
 
-__attribute__((no_sanitize("address", "thread"))) int walk_parked(const G* g, void** pcs, int max) {
-  if (max <= 0 || !g->stack) return 0;
-  auto lo = reinterpret_cast<std::uintptr_t>(g->stack.lo);
-  auto hi = reinterpret_cast<std::uintptr_t>(g->stack.hi);
+__attribute__((noinline, no_sanitize("address", "thread"))) int walk_parked(const G* g, void** pcs,
+                                                                            int max) {
+  // Atomic loads: no compiler moves them into an instrumented caller.
+  auto lo = reinterpret_cast<std::uintptr_t>(__atomic_load_n(&g->stack.lo, __ATOMIC_RELAXED));
+  auto hi = reinterpret_cast<std::uintptr_t>(__atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED));
+  if (max <= 0 || lo == 0) return 0;
   auto sp = reinterpret_cast<std::uintptr_t>(
       std::atomic_ref<void*>(const_cast<G*>(g)->sp).load(std::memory_order_acquire));
   if (sp < lo || sp % sizeof(void*) != 0 || sp + kSavedWords * sizeof(void*) > hi) return 0;
