@@ -17,18 +17,9 @@
 namespace gocxx::rt {
 
 [[noreturn]] void block_forever(const char* wait_reason) {
-  current_g()->chan_wait = ChanWait::forever;
+  current_g()->chan_wait = kChanWaitForever;
   park([](G*, void*) {}, nullptr, wait_reason);
   fatal("runtime: a goroutine blocked forever was woken");
-}
-
-void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg, const char* wait_reason) {
-  G* self = current_g();
-  self->chan_wait_sudogs = sgs;
-  self->chan_wait_count = static_cast<std::uint32_t>(n);
-  self->chan_wait = ChanWait::sudogs;
-  park(commit, arg, wait_reason);
-  self->chan_wait = ChanWait::none;
 }
 
 [[noreturn]] void panic_send_on_closed() {

@@ -219,8 +219,16 @@ inline G* complete_wait(Sudog* sg, bool success) noexcept {
 }
 
 [[noreturn]] void block_forever(const char* wait_reason);
-// park() on channels: records the wait records for the goroutine-leak profile.
-void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg, const char* wait_reason);
+// park() on channels, for the calling goroutine sgs[0].g: records the wait records
+// for the goroutine-leak profile.
+inline void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg,
+                           const char* wait_reason) {
+  G* self = sgs[0].g;
+  self->chan_wait_sudogs = sgs;
+  self->chan_wait = static_cast<std::uint32_t>(n);
+  park(commit, arg, wait_reason);
+  self->chan_wait = 0;
+}
 
 // A receive without the timer-channel hooks (which call it themselves).
 detail::TryRecv chan_recv_core(detail::ChanCore* c, void* dst, bool block);

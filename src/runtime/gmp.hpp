@@ -50,6 +50,9 @@ struct LabelSet;
 //   idle ----start_g----> runnable ----switch_to----> running
 //   running --park--> waiting --ready--> runnable
 //   running --gosched, spawn (child first)--> runnable
+// (park, gosched and the child-first spawn switch away first and mark the goroutine
+// waiting or runnable right after, in the next context: a goroutine marked so is
+// always switched out, its registers saved, for readers of its stack.)
 //   running --blocking()--> syscall --returns--> running (or runnable, queued, when
 //                                                sysmon gave its P away meanwhile)
 //   running --exit--> dead --free_g--> idle (the G is reused)
@@ -84,12 +87,11 @@ enum class ThreadWake : std::uint32_t {
   sleeping,  // asleep in the futex: the waker must wake it
 };
 
-// G::chan_wait: whether a parked goroutine waits on channels.
-enum class ChanWait : std::uint8_t {
-  none,     // not a channel wait (or not parked)
-  sudogs,   // on the channels of its wait records (chan_wait_sudogs)
-  forever,  // on a nil channel, or a select with no cases: nothing can wake it
-};
+// G::chan_wait: what a parked goroutine waits on, for the goroutine-leak profile:
+// 0 outside channel waits, n for the channels of its n wait records
+// (G::chan_wait_sudogs), kChanWaitForever on a nil channel or a select with no
+// cases, which nothing can wake.
+inline constexpr std::uint32_t kChanWaitForever = ~std::uint32_t{0};
 
 // An action run by the context that replaced `from`, right after the switch.
 using AfterSwitchFn = void (*)(G* from, void* arg);
@@ -172,11 +174,10 @@ struct G {
 
   // What a goroutine parked on channels waits on, for the goroutine-leak profile
   // (leak.cpp): written by the goroutine before it parks, read by the analysis
-  // while it holds the goroutine pinned. chan_wait is 0 outside channel waits.
-  Racy<ChanWait> chan_wait = ChanWait::none;
+  // while it holds the goroutine pinned.
+  Racy<std::uint32_t> chan_wait = 0;        // see kChanWaitForever
   Racy<Sudog*> chan_wait_sudogs = nullptr;  // its wait records (select: one per case)
-  Racy<std::uint32_t> chan_wait_count = 0;
-  Racy<std::uint64_t> park_gen = 0;  // counts parks: the analysis sees a goroutine move
+  Racy<std::uint64_t> park_gen = 0;         // counts parks: the analysis sees a goroutine move
 
   // --- blocking() (Go's entersyscall/exitsyscall) ---
   // While the goroutine runs a blocking call, its P stays its own unless sysmon

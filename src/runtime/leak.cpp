@@ -323,23 +323,23 @@ __attribute__((noinline, no_sanitize("address", "thread"))) void collect_candida
     Analysis& a, const std::vector<G*>& all, G* self) {
   for (G* g : all) {
     if (g == self || g->status.load(std::memory_order_relaxed) != GStatus::waiting) continue;
-    if (g->chan_wait == ChanWait::none) continue;
+    if (g->chan_wait == 0) continue;
     if (!pin_switched_out(g)) continue;
     void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
-    ChanWait kind = g->chan_wait;
-    if (sp != nullptr && kind != ChanWait::none &&
+    std::uint32_t kind = g->chan_wait;
+    if (sp != nullptr && kind != 0 &&
         g->status.load(std::memory_order_acquire) == GStatus::waiting) {
       Candidate c;
       c.g = g;
       c.gen = g->park_gen;
-      c.forever = kind == ChanWait::forever;
+      c.forever = kind == kChanWaitForever;
       c.stack = {masked(sp), masked(__atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED))};
       if (g->task != nullptr) {
         c.task = {masked(g->task), masked(static_cast<char*>(g->task) + g->task_size)};
       }
-      if (kind == ChanWait::sudogs) {
+      if (!c.forever) {
         Sudog* sgs = g->chan_wait_sudogs;
-        std::uint32_t n = g->chan_wait_count;
+        std::uint32_t n = kind;
         c.sudogs = {masked(sgs), masked(sgs + n)};
         for (std::uint32_t k = 0; k < n; ++k) {
           ChanCore* core = sgs[k].c;

@@ -485,16 +485,15 @@ void restore_eh(M* m, const G* g) noexcept {
   while (to->scan_pin.load(std::memory_order_acquire) != 0) cpu_relax();
 }
 
-void landed(G* self) {
-  // Running: the saved stack pointer is stale from here until the next switch out,
-  // which is how a stack reader tells that window (walk_pinned).
-  std::atomic_ref<void*>(self->sp).store(nullptr, std::memory_order_relaxed);
+// Inlined into switch_to: it runs on every switch.
+[[gnu::always_inline]] inline void landed(G* self) {
   sanitizer_finish_switch(self->san);
   M* m = current_m();
   restore_eh(m, self);
   if (m->after.fn != nullptr) {
     auto a = m->after;
-    m->after = {};  // arg may point into `from`'s stack: no stale copy for the leak profile
+    m->after.fn = nullptr;
+    m->after.arg = nullptr;  // it may point into `from`'s stack: no stale copy for the leak profile
     a.fn(a.from, a.arg);
   }
 }
@@ -552,6 +551,7 @@ namespace {
 // After-switch actions.
 void after_push_parent(G* parent, void* /*arg*/) {
   M* m = current_m();
+  parent->status.store(GStatus::runnable, std::memory_order_release);  // switched out now
   runq_put(m->p, parent, false);
   wakep();
 }
@@ -570,6 +570,10 @@ void after_gosched(G* g, void* /*arg*/) {
 void after_park(G* g, void* arg) {
   auto* commit = reinterpret_cast<std::pair<ParkCommit, void*>*>(arg);
   if (sched().migrate_every_switch.load(std::memory_order_relaxed)) g->avoid_m = current_m();
+  // Waiting only now that it is switched out (as Go's park_m on g0), so a stack
+  // reader that sees `waiting` (pin_switched_out) finds the registers it saved; and
+  // before the commit lets a waker find it. Release: the reader sees the stack too.
+  g->status.store(GStatus::waiting, std::memory_order_release);
   commit->first(g, commit->second);
 }
 
@@ -795,9 +799,6 @@ void park(ParkCommit commit, void* arg, const char* wait_reason) {
   self->wait_reason = wait_reason;
   self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
   self->park_gen = self->park_gen + 1;
-  // Release: a stack reader that sees `waiting` (pin_switched_out) sees the stack
-  // this goroutine ran on.
-  self->status.store(GStatus::waiting, std::memory_order_release);
   G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
   if (next != nullptr) prepare_to_run(next, m->p);
   std::pair<ParkCommit, void*> c{commit, arg};
@@ -949,7 +950,6 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
     // Child first: run the child now; the parent's continuation goes to the tail
     // of this processor's deque, where a thief may take it (the tutorial's rule 1).
     prepare_to_run(g, p);
-    self->status.store(GStatus::runnable, std::memory_order_relaxed);
     switch_to(m, self, g, after_push_parent, nullptr);
     return;
   }

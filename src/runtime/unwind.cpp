@@ -4,8 +4,6 @@
 // docs/decisions.md D34.
 #include "unwind.hpp"
 
-#include <sched.h>
-
 #include <atomic>
 #include <cstdint>
 
@@ -63,16 +61,9 @@ __attribute__((noinline, no_sanitize("address", "thread"))) int walk_parked(cons
 
 int walk_pinned(G* g, void** pcs, int max) {
   if (!pin_switched_out(g)) return 0;
-  // A goroutine marks itself waiting just before its switch saves the stack
-  // pointer (landed() clears it): wait out that window. A runnable goroutine with
-  // none has not run yet, or is its parent's continuation in the same window.
-  void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
-  for (int spins = 0; sp == nullptr && spins < 100000; ++spins) {
-    if (g->status.load(std::memory_order_acquire) != GStatus::waiting) break;
-    if (spins >= 100) sched_yield();
-    sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
-  }
-  int n = sp != nullptr ? walk_parked(g, pcs, max) : 0;
+  // Waiting or runnable means switched out (a goroutine is marked so only after its
+  // switch saved its registers); one that never ran has no frames yet.
+  int n = walk_parked(g, pcs, max);
   unpin_switched_out(g);
   return n;
 }
