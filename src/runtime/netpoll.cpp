@@ -14,11 +14,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
 
 #include "netpoll.hpp"
+#include "sanitizers.hpp"
 #include "sched.hpp"
 
 namespace gocxx::rt {
@@ -148,6 +150,10 @@ void commit_wait(G* /*parked*/, void* arg) GOCXX_NO_THREAD_SAFETY_ANALYSIS {
 int epoll_wait_ns(epoll_event* evs, int max, std::int64_t delay_ns) {
   if (delay_ns <= 0) return epoll_wait(g_epfd, evs, max, delay_ns < 0 ? -1 : 0);
   if (!g_no_pwait2.load(std::memory_order_relaxed)) {
+#if defined(GOCXX_TSAN)
+    // TSan does not intercept epoll_pwait2 (see kTsanMaxSleepNs).
+    delay_ns = std::min<std::int64_t>(delay_ns, kTsanMaxSleepNs);
+#endif
     timespec ts{static_cast<time_t>(delay_ns / 1'000'000'000),
                 static_cast<long>(delay_ns % 1'000'000'000)};
     long n = syscall(SYS_epoll_pwait2, g_epfd, evs, max, &ts, nullptr, 0);

@@ -39,6 +39,21 @@ inline constexpr bool kUnderSanitizer =
     false;
 #endif
 
+// ThreadSanitizer runs an asynchronous signal's handler at once only if the thread
+// that takes the signal is inside a blocking call TSan intercepts (epoll_wait, read,
+// pthread_cond_wait...). Otherwise it queues the signal and runs the handler at that
+// thread's next intercepted call or atomic operation. The runtime sleeps in raw
+// futex and epoll_pwait2 system calls, which TSan does not intercept, so a thread
+// asleep in one when the kernel picks it for a process-directed signal (the main
+// thread waiting in run() is the kernel's first choice) held the handler for as long
+// as it slept: a FUTEX_WAIT without timeout is even restarted, unseen, after TSan's
+// handler returns (SA_RESTART). signal::notify then never relayed the signal. Under
+// TSan these sleeps therefore always have a timeout, at most kTsanMaxSleepNs: a
+// signal ends a timed wait with EINTR, and the cap bounds the delay of one queued
+// between the sleeper's last atomic operation and its system call. Callers already
+// take spurious wake-ups.
+inline constexpr long kTsanMaxSleepNs = 10'000'000;
+
 // Per-context state the sanitizers need. g0 (a thread's own stack) fills its stack
 // bounds lazily on its first switch.
 struct SanitizerContext {

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "runtime/sanitizers.hpp"
 #include "subprocess.hpp"
 
 using gocxx::testing::ProcessResult;
@@ -130,12 +129,6 @@ TEST(Deadlock, NoFalseAlarmWhileSomethingMayStillWakeAGoroutine) {
       {"main-returns-with-goroutines-blocked", "main went on\n"},
   };
   for (const Case& c : cases) {
-#if defined(GOCXX_TSAN)
-    // ThreadSanitizer runs a signal's handler only when the receiving thread next
-    // enters one of its interceptors, which a thread asleep in a raw futex call may
-    // never do: the signal from the other process may never arrive.
-    if (std::string(c.name) == "signal") continue;
-#endif
     ProcessResult r = scenario(c.name);
     EXPECT_EQ(r.exit_code, 0) << c.name << "\n" << r.err;
     EXPECT_EQ(r.out, c.out) << c.name;

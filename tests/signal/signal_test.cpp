@@ -10,7 +10,6 @@
 #include <csignal>
 
 #include "gocxx/gocxx.hpp"
-#include "runtime/sanitizers.hpp"
 #include "test_util.hpp"
 
 namespace gocxx {
@@ -23,23 +22,7 @@ int send_signal(int sig) {
   return kill(getpid(), sig);
 }
 
-// Under ThreadSanitizer a test that signals itself sometimes hangs, even when it
-// sends the signal to its own thread with pthread_kill and then enters a blocking
-// interceptor (about one run in ten, every thread idle; reproduce with the tsan
-// preset and
-// `for i in $(seq 20); do timeout 20 build/tsan/tests/signal_test; done`). TSan
-// holds signals until the receiving thread's next interceptor, and the runtime
-// parks threads with raw futex calls. Until that is understood, the tests that
-// send signals run only without TSan.
-#if defined(GOCXX_TSAN)
-#define SKIP_UNDER_TSAN() \
-  GTEST_SKIP() << "TSan may hold a self-sent signal for ever (see send_signal)"
-#else
-#define SKIP_UNDER_TSAN() (void)0
-#endif
-
 TEST(Signal, NotifyRelaysASignalToEveryRegisteredChannel) {
-  SKIP_UNDER_TSAN();
   run_with_procs(2, [] {
     auto a = make_chan<int>(1);
     auto b = make_chan<int>(1);
@@ -57,7 +40,6 @@ TEST(Signal, NotifyRelaysASignalToEveryRegisteredChannel) {
 }
 
 TEST(Signal, AFullChannelMissesTheSignalWithoutBlockingTheRelay) {
-  SKIP_UNDER_TSAN();
   run_with_procs(2, [] {
     auto full = make_chan<int>(1);
     auto other = make_chan<int>(1);
@@ -74,7 +56,6 @@ TEST(Signal, AFullChannelMissesTheSignalWithoutBlockingTheRelay) {
 }
 
 TEST(Signal, StopEndsDeliveryAndRestoresTheDefaultAction) {
-  SKIP_UNDER_TSAN();
   // In a child: after stop, SIGUSR1's default action ends the process.
   EXPECT_EXIT(
       {
@@ -110,7 +91,6 @@ TEST(Signal, IgnoreAndReset) {
 }
 
 TEST(Signal, NotifyContextIsCancelledWithTheSignalAsItsCause) {
-  SKIP_UNDER_TSAN();
   run_with_procs(2, [] {
     auto [ctx, stop] = signal::notify_context(context::background(), {SIGUSR2});
     EXPECT_FALSE(ctx.err());
