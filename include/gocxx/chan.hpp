@@ -44,21 +44,24 @@ namespace detail {
 struct AdoptChan {};
 
 // The reference-counted handle all three channel types share. Beside the core
-// pointer it keeps a check word, core ^ kHandleCheck, so that the goroutine-leak
-// profile can tell a live handle in memory from a bare pointer to the core (a
-// register spilled by the compiler, a select case); a destroyed handle clears its
-// pointer so that its bytes stop looking like one.
+// pointer it keeps a check word, derived from the pointer and the handle's own
+// address, so that the goroutine-leak profile can tell a live handle in memory
+// from a bare copy of the pointer (a register the compiler spilled, a select
+// case); a destroyed handle clears its pointer so that its bytes stop looking
+// like one.
 class ChanHandle {
  public:
   ChanHandle() noexcept = default;
-  explicit ChanHandle(ChanCore* adopt) noexcept : core_(adopt), check_(handle_check(adopt)) {}
-  ChanHandle(const ChanHandle& o) noexcept : core_(o.core_), check_(o.check_) {
+  explicit ChanHandle(ChanCore* adopt) noexcept : core_(adopt), check_(handle_check(adopt, this)) {}
+  ChanHandle(const ChanHandle& o) noexcept : core_(o.core_), check_(handle_check(o.core_, this)) {
     if (core_ != nullptr) chan_retain(core_);
   }
-  ChanHandle(ChanHandle&& o) noexcept : core_(std::exchange(o.core_, nullptr)), check_(o.check_) {}
+  ChanHandle(ChanHandle&& o) noexcept
+      : core_(std::exchange(o.core_, nullptr)), check_(handle_check(core_, this)) {}
   ChanHandle& operator=(ChanHandle o) noexcept {
     std::swap(core_, o.core_);
-    std::swap(check_, o.check_);
+    check_ = handle_check(core_, this);
+    o.check_ = handle_check(o.core_, &o);
     return *this;
   }
   ~ChanHandle() {

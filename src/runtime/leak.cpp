@@ -7,8 +7,10 @@
 // the same question from three facts:
 //
 //  1. Where the handles are. A channel handle is two words, the core pointer and
-//     core ^ kHandleCheck, and a destroyed handle clears its pointer, so reading a
-//     goroutine's stack and task finds exactly the live handles in them. A channel
+//     core ^ kHandleCheck ^ its own address, and a destroyed handle clears its
+//     pointer, so reading a goroutine's stack and task finds exactly the live
+//     handles in them (a spilled register beside a copy of the pointer does not
+//     pass for one: decisions D40). A channel
 //     whose reference count equals the handles found in the memory of candidates
 //     (goroutines parked on channels and not yet shown reachable) has no other
 //     holder: no handle on the heap, in a global, on a thread or in a goroutine
@@ -154,7 +156,8 @@ __attribute__((noinline, no_sanitize("address", "thread"))) void scan_candidate_
   for (std::size_t k = 0; k < n; ++k) {
     Word w = p[k];
     if (w == 0) continue;
-    if (k + 1 < n && p[k + 1] == (w ^ detail::kHandleCheck) && is_waited(a, w)) {
+    if (k + 1 < n && p[k + 1] == detail::handle_check(reinterpret_cast<ChanCore*>(w), p + k) &&
+        is_waited(a, w)) {
       auto* core = reinterpret_cast<ChanCore*>(w);
       auto it = std::find_if(c.handles.begin(), c.handles.end(),
                              [core](const auto& h) { return h.first == core; });

@@ -23,12 +23,6 @@ ProcessResult scenario(const std::string& name, std::vector<std::string> env = {
   return run_process({GOCXX_CRASH_SCENARIOS, name}, env, 60);
 }
 
-#if defined(GOCXX_TSAN)
-constexpr bool kUnderTsan = true;
-#else
-constexpr bool kUnderTsan = false;
-#endif
-
 bool matches(const std::string& text, const std::string& re) {
   return std::regex_search(text, std::regex(re));
 }
@@ -164,7 +158,6 @@ TEST(Exit, MainReturningEndsTheProgramWhateverOthersDo) {
 // every goroutine (the one that was waiting included, with its frames), the
 // registers, exit status 2.
 TEST(Sigquit, DumpsEveryGoroutineAndExits2) {
-  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
   ProcessResult r = scenario("sigquit");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(matches(r.err, "^SIGQUIT: quit\nPC=0x[0-9a-f]+ m=[0-9]+ sigcode=0\n\ngoroutine "))
@@ -181,7 +174,6 @@ TEST(Sigquit, DumpsEveryGoroutineAndExits2) {
 }
 
 TEST(Sigquit, GOTRACEBACKNonePrintsOnlyTheSignal) {
-  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
   ProcessResult r = scenario("sigquit", {"GOTRACEBACK=none"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(matches(r.err, "^SIGQUIT: quit\nPC=0x[0-9a-f]+ m=[0-9]+ sigcode=0\n$")) << r.err;
@@ -189,7 +181,6 @@ TEST(Sigquit, GOTRACEBACKNonePrintsOnlyTheSignal) {
 
 // A program that asked for SIGQUIT with signal::notify gets it instead.
 TEST(Sigquit, NotifyTakesItOver) {
-  if (kUnderTsan) GTEST_SKIP() << "TSan defers signal delivery to its own points";
   ProcessResult r = scenario("sigquit-notified");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "got signal " + std::to_string(SIGQUIT) + "\n") << r.err;

@@ -31,10 +31,14 @@ inline constexpr ElemOps kElemOps = {
 
 class ChanCore;
 
-// The check word a channel handle keeps beside its core pointer (chan.hpp).
+// The check word a channel handle at `where` keeps beside its core pointer
+// (chan.hpp). It depends on the handle's own address, so that a register the
+// compiler happened to spill next to a copy of the core pointer cannot pass for
+// one.
 inline constexpr std::uintptr_t kHandleCheck = 0x6a09e667f3bcc909ULL;
-inline std::uintptr_t handle_check(const ChanCore* c) noexcept {
-  return c == nullptr ? 0 : reinterpret_cast<std::uintptr_t>(c) ^ kHandleCheck;
+inline std::uintptr_t handle_check(const ChanCore* c, const void* where) noexcept {
+  return reinterpret_cast<std::uintptr_t>(c) ^ kHandleCheck ^
+         reinterpret_cast<std::uintptr_t>(where);
 }
 
 ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity);
