@@ -14,6 +14,7 @@
 // in the middle of a hand-over. Every check errs on the side of "alive": a thread
 // being created or ending, or an M between its work and its wait, counts as alive.
 #include <dirent.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,10 +47,12 @@ std::atomic<bool> g_main_goexited{false};
 std::atomic<std::int64_t> g_threads_parked{0};
 std::atomic<std::uint64_t> g_thread_wakes{0};
 
-// The kernel thread ids of the threads the runtime created (Ms, sysmon).
+// The kernel thread ids of the threads the runtime created (Ms, sysmon), and
+// their stacks.
 struct RuntimeThreads {
   Lock lock;
   std::vector<pid_t> tids GOCXX_GUARDED_BY(lock);
+  std::vector<ThreadStack> stacks GOCXX_GUARDED_BY(lock);  // in the order of tids
 };
 RuntimeThreads& runtime_threads() {
   static auto* t = new RuntimeThreads;  // used until the very end: never destroyed
@@ -141,8 +144,19 @@ Verdict check_once(std::uint64_t* token) {
 void register_runtime_thread() noexcept {
   RuntimeThreads& rt = runtime_threads();
   pid_t tid = gettid_now();
+  ThreadStack stack;
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void* lo = nullptr;
+    std::size_t size = 0;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0) {
+      stack = {static_cast<char*>(lo), static_cast<char*>(lo) + size};
+    }
+    pthread_attr_destroy(&attr);
+  }
   LockGuard guard(rt.lock);
   rt.tids.push_back(tid);
+  rt.stacks.push_back(stack);
 }
 
 void unregister_runtime_thread() noexcept {
@@ -150,7 +164,16 @@ void unregister_runtime_thread() noexcept {
   pid_t tid = gettid_now();
   LockGuard guard(rt.lock);
   auto it = std::find(rt.tids.begin(), rt.tids.end(), tid);
-  if (it != rt.tids.end()) rt.tids.erase(it);
+  if (it != rt.tids.end()) {
+    rt.stacks.erase(rt.stacks.begin() + (it - rt.tids.begin()));
+    rt.tids.erase(it);
+  }
+}
+
+std::vector<ThreadStack> runtime_thread_stacks() {
+  RuntimeThreads& rt = runtime_threads();
+  LockGuard guard(rt.lock);
+  return rt.stacks;
 }
 
 void note_thread_parked() noexcept {

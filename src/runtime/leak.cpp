@@ -89,7 +89,7 @@ struct Candidate {
   G* g = nullptr;
   std::uint64_t gen = 0;
   bool forever = false;  // a nil channel or select{}: waits on nothing
-  Span stack;            // the live part, [sp, hi)
+  Span stack;            // the live part above its wait records (or sp), to hi
   Span task;
   Span sudogs;
   std::vector<ChanCore*> waits;
@@ -344,6 +344,11 @@ __attribute__((noinline, no_sanitize("address", "thread"))) void collect_candida
         Sudog* sgs = g->chan_wait_sudogs;
         std::uint32_t n = kind;
         c.sudogs = {masked(sgs), masked(sgs + n)};
+        // The wait records lie in the runtime's frames of the channel operation,
+        // below the user's: from their end up is the user's part of the stack, the
+        // part a live pointer can mean. Pointers below it (a neighbour's link to
+        // this goroutine's wait record, a scheduler's stale copy) are the runtime's.
+        if (c.sudogs.lo >= c.stack.lo && c.sudogs.hi <= c.stack.hi) c.stack.lo = c.sudogs.hi;
         for (std::uint32_t k = 0; k < n; ++k) {
           ChanCore* core = sgs[k].c;
           if (std::find(c.waits.begin(), c.waits.end(), core) != c.waits.end()) continue;
@@ -414,6 +419,14 @@ void scan_roots(Analysis& a, const std::vector<G*>& all, G* self, const void* en
         masked_range(reinterpret_cast<Word>(core), reinterpret_cast<Word>(core + 1)));
   }
   excluded.push_back(masked_range(reader.buffer(), reader.buffer() + kReadChunk));
+  // The runtime's own threads run no user code on their stacks (goroutines run on
+  // theirs): what those stacks hold of goroutines' stack addresses are the
+  // scheduler's stale copies (a park's commit argument, spilled at -O0).
+  for (const ThreadStack& t : runtime_thread_stacks()) {
+    if (t.hi > t.lo) {
+      excluded.push_back(masked_range(reinterpret_cast<Word>(t.lo), reinterpret_cast<Word>(t.hi)));
+    }
+  }
   Word entry = masked(entry_frame);
   bool self_is_goroutine = self != nullptr && self->kind == G::Kind::goroutine;
   std::vector<Range> maps = writable_mappings();

@@ -401,6 +401,13 @@ void maybe_schedtrace(std::int64_t now);       // sysmon: prints when a period h
 // parked in a gocxx wait.
 void register_runtime_thread() noexcept;
 void unregister_runtime_thread() noexcept;
+// The stacks of the registered runtime threads (where only runtime code runs:
+// the goroutine-leak profile does not read them).
+struct ThreadStack {
+  char* lo = nullptr;
+  char* hi = nullptr;
+};
+std::vector<ThreadStack> runtime_thread_stacks();
 // A plain thread parks in a gocxx wait (it calls this itself) or is woken (its
 // waker calls this, before the thread can run).
 void note_thread_parked() noexcept;

@@ -18,13 +18,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Until `n` goroutines are waiting (not by a traceback: a dump leaves copies of
-// stack addresses behind, which the conservative analysis would honour).
-void wait_parked(int n) {
+// Until `n` goroutines are waiting and, with `total`, that many exist (not by a
+// traceback: a dump leaves copies of stack addresses behind, which the
+// conservative analysis would honour).
+void wait_parked(int n, int total = -1) {
   for (int i = 0; i < 20000; ++i) {
+    bool parked = false;
     for (const metrics::Sample& s : metrics::read()) {
-      if (s.name == "/sched/goroutines/waiting:goroutines" && s.value >= n) return;
+      if (s.name == "/sched/goroutines/waiting:goroutines" && s.value >= n) parked = true;
     }
+    if (parked && (total < 0 || runtime::num_goroutine() == total)) return;
     time::sleep(1ms);
   }
   std::fprintf(stderr, "timed out waiting for %d parked goroutines\n", n);
@@ -103,7 +106,7 @@ int scenario(const std::string& name, const char* proto_path) {
       wait_parked(kWorkers);
       results.recv();
       results = Chan<Result>();  // the aggregator drops its handle, as returning does
-      wait_parked(kWorkers - 1);
+      wait_parked(kWorkers - 1, kWorkers);  // the worker received from has exited
       write_profile(proto_path);
       return 0;
     });
