@@ -105,7 +105,7 @@ int scenario(const std::string& name, const char* proto_path) {
       for (int i = 0; i < kWorkers; ++i) go(send_result_nobody_receives, results, i);
       wait_parked(kWorkers);
       results.recv();
-      results = Chan<Result>();  // the aggregator drops its handle, as returning does
+      results = Chan<Result>();             // the aggregator drops its handle, as returning does
       wait_parked(kWorkers - 1, kWorkers);  // the worker received from has exited
       write_profile(proto_path);
       return 0;
