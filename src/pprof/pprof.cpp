@@ -559,15 +559,14 @@ void Profile::remove(const void* value) {
 
 Error Profile::write_to(std::ostream& out, int debug) const {
   if (debug >= 2 && impl_->kind == Kind::goroutine) return write_out(out, runtime::stack(true));
-  if (debug >= 2 && impl_->kind == Kind::goroutineleak) {
-    rt::ensure_started();
-    return write_out(out, rt::leaked_traceback(__builtin_frame_address(0)));
-  }
   if (impl_->kind == Kind::block || impl_->kind == Kind::mutex) {
     bool mutex = impl_->kind == Kind::mutex;
     return write_out(out, debug > 0 ? contention_text(mutex) : contention_proto(mutex));
   }
   if (impl_->kind != Kind::custom) rt::ensure_started();
+  if (debug >= 2 && impl_->kind == Kind::goroutineleak) {
+    return write_out(out, rt::leaked_traceback(__builtin_frame_address(0)));
+  }
   std::vector<rt::LabelList> labels;
   std::vector<std::vector<void*>> stacks = impl_->stacks(&labels, __builtin_frame_address(0));
   auto total = static_cast<std::int64_t>(stacks.size());

@@ -49,10 +49,13 @@ std::atomic<std::uint64_t> g_thread_wakes{0};
 
 // The kernel thread ids of the threads the runtime created (Ms, sysmon), and
 // their stacks.
+struct RuntimeThread {
+  pid_t tid;
+  ThreadStack stack;
+};
 struct RuntimeThreads {
   Lock lock;
-  std::vector<pid_t> tids GOCXX_GUARDED_BY(lock);
-  std::vector<ThreadStack> stacks GOCXX_GUARDED_BY(lock);  // in the order of tids
+  std::vector<RuntimeThread> threads GOCXX_GUARDED_BY(lock);
 };
 RuntimeThreads& runtime_threads() {
   static auto* t = new RuntimeThreads;  // used until the very end: never destroyed
@@ -78,7 +81,9 @@ int foreign_threads() {
   LockGuard guard(rt.lock);
   int foreign = 0;
   for (pid_t t : all) {
-    if (std::find(rt.tids.begin(), rt.tids.end(), t) == rt.tids.end()) ++foreign;
+    bool ours = std::any_of(rt.threads.begin(), rt.threads.end(),
+                            [t](const RuntimeThread& r) { return r.tid == t; });
+    if (!ours) ++foreign;
   }
   return foreign - kSanitizerThreads;
 }
@@ -155,25 +160,24 @@ void register_runtime_thread() noexcept {
     pthread_attr_destroy(&attr);
   }
   LockGuard guard(rt.lock);
-  rt.tids.push_back(tid);
-  rt.stacks.push_back(stack);
+  rt.threads.push_back({tid, stack});
 }
 
 void unregister_runtime_thread() noexcept {
   RuntimeThreads& rt = runtime_threads();
   pid_t tid = gettid_now();
   LockGuard guard(rt.lock);
-  auto it = std::find(rt.tids.begin(), rt.tids.end(), tid);
-  if (it != rt.tids.end()) {
-    rt.stacks.erase(rt.stacks.begin() + (it - rt.tids.begin()));
-    rt.tids.erase(it);
-  }
+  auto it = std::find_if(rt.threads.begin(), rt.threads.end(),
+                         [tid](const RuntimeThread& t) { return t.tid == tid; });
+  if (it != rt.threads.end()) rt.threads.erase(it);
 }
 
 std::vector<ThreadStack> runtime_thread_stacks() {
   RuntimeThreads& rt = runtime_threads();
   LockGuard guard(rt.lock);
-  return rt.stacks;
+  std::vector<ThreadStack> out;
+  for (const RuntimeThread& t : rt.threads) out.push_back(t.stack);
+  return out;
 }
 
 void note_thread_parked() noexcept {

@@ -112,6 +112,20 @@ void discard_g(G* g) noexcept {
   free_g(g, m != nullptr ? m->p : nullptr);
 }
 
+std::vector<G*> goroutines_by_id(const G* except) {
+  Sched& s = sched();
+  std::vector<G*> out;
+  {
+    LockGuard guard(s.allg_lock);
+    for (G* g = s.allg; g != nullptr; g = g->all_link) {
+      GStatus st = g->status.load(std::memory_order_acquire);
+      if (g != except && st != GStatus::idle && st != GStatus::dead) out.push_back(g);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const G* a, const G* b) { return a->id < b->id; });
+  return out;
+}
+
 std::int64_t count_goroutines() noexcept {
   Sched& s = sched();
   std::int64_t n = s.goroutines_no_p.load(std::memory_order_relaxed);

@@ -80,10 +80,15 @@ Word masked(const void* p) noexcept {
   return reinterpret_cast<Word>(p) ^ kMask;
 }
 
+// An address range as the analysis keeps it: both ends masked (kMask), which
+// keeps their order.
 struct Span {
-  Word lo = 0;  // masked
+  Word lo = 0;
   Word hi = 0;
 };
+Span masked_span(Word lo, Word hi) noexcept {
+  return {lo ^ kMask, hi ^ kMask};
+}
 
 struct Candidate {
   G* g = nullptr;
@@ -218,19 +223,9 @@ class SafeReader {
   Word* buf_ = nullptr;
 };
 
-// Masked too (kMask), as everything the analysis keeps: the order of addresses
-// is kept.
-struct Range {
-  Word lo;
-  Word hi;
-};
-Range masked_range(Word lo, Word hi) noexcept {
-  return {lo ^ kMask, hi ^ kMask};
-}
-
 // The writable mappings of the process, from /proc/self/maps.
-std::vector<Range> writable_mappings() {
-  std::vector<Range> out;
+std::vector<Span> writable_mappings() {
+  std::vector<Span> out;
   int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return out;
   std::string text;
@@ -256,14 +251,14 @@ std::vector<Range> writable_mappings() {
       continue;
     }
     if (hi - lo > kMaxScannedMapping) continue;
-    out.push_back(masked_range(static_cast<Word>(lo), static_cast<Word>(hi)));
+    out.push_back(masked_span(static_cast<Word>(lo), static_cast<Word>(hi)));
   }
   return out;
 }
 
 // Reads [lo, hi) but for the excluded ranges (sorted, disjoint), skipping pages a
 // large mapping never touched.
-void scan_mapping(Analysis& a, SafeReader& reader, Range m, const std::vector<Range>& excluded) {
+void scan_mapping(Analysis& a, SafeReader& reader, Span m, const std::vector<Span>& excluded) {
   Word at = m.lo;
   auto read_resident = [&](Word mlo, Word mhi) {
     if (mhi <= mlo) return;
@@ -292,7 +287,7 @@ void scan_mapping(Analysis& a, SafeReader& reader, Range m, const std::vector<Ra
       }
     }
   };
-  for (const Range& x : excluded) {
+  for (const Span& x : excluded) {
     if (x.hi <= at) continue;
     if (x.lo >= m.hi) break;
     read_resident(at, std::min(x.lo, m.hi));
@@ -306,10 +301,10 @@ void scan_mapping(Analysis& a, SafeReader& reader, Range m, const std::vector<Ra
 // (a racy read, which the analysis tolerates: the words it reads are copied, and a
 // stale range only adds roots). Atomic loads, so that no compiler moves them into
 // an instrumented caller.
-__attribute__((noinline, no_sanitize("address", "thread"))) Range stack_range(G* g) noexcept {
+__attribute__((noinline, no_sanitize("address", "thread"))) Span stack_range(G* g) noexcept {
   char* lo = __atomic_load_n(&g->stack.lo, __ATOMIC_RELAXED);
   char* hi = __atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED);
-  return masked_range(reinterpret_cast<Word>(lo), reinterpret_cast<Word>(hi));
+  return masked_span(reinterpret_cast<Word>(lo), reinterpret_cast<Word>(hi));
 }
 
 __attribute__((noinline, no_sanitize("address", "thread"))) void scan_switched_out_goroutine(
@@ -323,9 +318,9 @@ __attribute__((noinline, no_sanitize("address", "thread"))) void scan_switched_o
 
 // The candidates: goroutines parked on channels, with what they wait on.
 __attribute__((noinline, no_sanitize("address", "thread"))) void collect_candidates(
-    Analysis& a, const std::vector<G*>& all, G* self) {
+    Analysis& a, const std::vector<G*>& all) {
   for (G* g : all) {
-    if (g == self || g->status.load(std::memory_order_relaxed) != GStatus::waiting) continue;
+    if (g->status.load(std::memory_order_relaxed) != GStatus::waiting) continue;
     if (g->chan_wait == 0) continue;
     if (!pin_switched_out(g)) continue;
     void* sp = std::atomic_ref<void*>(g->sp).load(std::memory_order_acquire);
@@ -403,63 +398,62 @@ void scan_roots(Analysis& a, const std::vector<G*>& all, G* self, const void* en
   for (const Candidate& c : a.cands) cand_gs.push_back(c.g);
   std::sort(cand_gs.begin(), cand_gs.end());
 
-  std::vector<Range> excluded;
+  std::vector<Span> excluded;
   for (const StackArena& arena : stack_arenas()) {
-    excluded.push_back(masked_range(reinterpret_cast<Word>(arena.base),
-                                    reinterpret_cast<Word>(arena.base) + arena.size));
+    excluded.push_back(masked_span(reinterpret_cast<Word>(arena.base),
+                                   reinterpret_cast<Word>(arena.base) + arena.size));
   }
   for (const Candidate& c : a.cands) {
-    excluded.push_back(masked_range(reinterpret_cast<Word>(c.g), reinterpret_cast<Word>(c.g + 1)));
+    excluded.push_back(masked_span(reinterpret_cast<Word>(c.g), reinterpret_cast<Word>(c.g + 1)));
     for (Span s : {c.task, c.sudogs}) {
       if (s.hi > s.lo) excluded.push_back({s.lo, s.hi});
     }
   }
   for (ChanCore* core : a.waited) {
-    excluded.push_back(
-        masked_range(reinterpret_cast<Word>(core), reinterpret_cast<Word>(core + 1)));
+    excluded.push_back(masked_span(reinterpret_cast<Word>(core), reinterpret_cast<Word>(core + 1)));
   }
-  excluded.push_back(masked_range(reader.buffer(), reader.buffer() + kReadChunk));
+  excluded.push_back(masked_span(reader.buffer(), reader.buffer() + kReadChunk));
   // The runtime's own threads run no user code on their stacks (goroutines run on
   // theirs): what those stacks hold of goroutines' stack addresses are the
   // scheduler's stale copies (a park's commit argument, spilled at -O0).
   for (const ThreadStack& t : runtime_thread_stacks()) {
     if (t.hi > t.lo) {
-      excluded.push_back(masked_range(reinterpret_cast<Word>(t.lo), reinterpret_cast<Word>(t.hi)));
+      excluded.push_back(masked_span(reinterpret_cast<Word>(t.lo), reinterpret_cast<Word>(t.hi)));
     }
   }
   Word entry = masked(entry_frame);
   bool self_is_goroutine = self != nullptr && self->kind == G::Kind::goroutine;
-  std::vector<Range> maps = writable_mappings();
+  std::vector<Span> maps = writable_mappings();
   if (!self_is_goroutine) {  // this thread's stack below the analysis is the analysis's
-    for (const Range& m : maps) {
+    for (const Span& m : maps) {
       if (entry >= m.lo && entry < m.hi) excluded.push_back({m.lo, entry});
     }
   }
   std::sort(excluded.begin(), excluded.end(),
-            [](const Range& x, const Range& y) { return x.lo < y.lo; });
-  std::vector<Range> merged;
-  for (const Range& x : excluded) {
+            [](const Span& x, const Span& y) { return x.lo < y.lo; });
+  std::vector<Span> merged;
+  for (const Span& x : excluded) {
     if (!merged.empty() && x.lo <= merged.back().hi) {
       merged.back().hi = std::max(merged.back().hi, x.hi);
     } else {
       merged.push_back(x);
     }
   }
-  for (const Range& m : maps) scan_mapping(a, reader, m, merged);
+  for (const Span& m : maps) scan_mapping(a, reader, m, merged);
 
   // Goroutine stacks, one by one: the live part of a switched-out one, the whole of
   // one that runs (copied, as it may exit meanwhile).
   if (self_is_goroutine) {
-    Range r = stack_range(self);
+    Span r = stack_range(self);
     reader.scan(a, entry ^ kMask, r.hi ^ kMask);
   }
   for (G* g : all) {
-    if (g == self || std::binary_search(cand_gs.begin(), cand_gs.end(), g)) continue;
+    if (std::binary_search(cand_gs.begin(), cand_gs.end(), g)) continue;
     if (pin_switched_out(g)) {
       scan_switched_out_goroutine(a, g);
       unpin_switched_out(g);
     } else {
-      Range r = stack_range(g);
+      Span r = stack_range(g);
       if (r.hi > r.lo) reader.scan(a, r.lo ^ kMask, r.hi ^ kMask);
     }
   }
@@ -522,22 +516,11 @@ struct Leaked {
   bool operator==(const Leaked& o) const noexcept { return g == o.g && gen == o.gen; }
 };
 
-std::vector<G*> all_goroutines() {
-  Sched& s = sched();
-  std::vector<G*> all;
-  LockGuard guard(s.allg_lock);
-  for (G* g = s.allg; g != nullptr; g = g->all_link) {
-    GStatus st = g->status.load(std::memory_order_relaxed);
-    if (st != GStatus::idle && st != GStatus::dead) all.push_back(g);
-  }
-  return all;
-}
-
 std::vector<Leaked> analyze_once(const void* entry) {
   G* self = current_g();
-  std::vector<G*> all = all_goroutines();
+  std::vector<G*> all = goroutines_by_id(self);
   Analysis a;
-  collect_candidates(a, all, self);
+  collect_candidates(a, all);
   std::vector<Leaked> out;
   if (!a.cands.empty()) {
     scan_candidates(a);

@@ -272,17 +272,7 @@ std::string traceback_impl(bool all, G* self, int skip, const char* after_symbol
     append_created_by(out, self);
   }
   if (!all) return out;
-  Sched& s = sched();
-  LockGuard guard(s.allg_lock);
-  std::vector<G*> others;
-  for (G* g = s.allg; g != nullptr; g = g->all_link) {
-    if (g == self || g->kind != G::Kind::goroutine) continue;
-    GStatus st = g->status.load(std::memory_order_relaxed);
-    if (st == GStatus::idle || st == GStatus::dead) continue;
-    others.push_back(g);
-  }
-  std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
-  for (G* g : others) {
+  for (G* g : goroutines_by_id(self)) {
     GStatus st = g->status.load(std::memory_order_relaxed);
     if (!out.empty()) out += "\n";
     append_header(out, g, status_string(g));
@@ -533,19 +523,7 @@ std::vector<std::vector<void*>> goroutine_stacks(int skip_self, std::vector<Labe
     out.push_back(caller_stack(skip_self));
     if (labels != nullptr) labels->push_back(labels_of(self));
   }
-  Sched& s = sched();
-  std::vector<G*> others;
-  {
-    LockGuard guard(s.allg_lock);
-    for (G* g = s.allg; g != nullptr; g = g->all_link) {
-      if (g == self || g->kind != G::Kind::goroutine) continue;
-      GStatus st = g->status.load(std::memory_order_acquire);
-      if (st == GStatus::idle || st == GStatus::dead) continue;
-      others.push_back(g);
-    }
-  }
-  std::sort(others.begin(), others.end(), [](const G* a, const G* b) { return a->id < b->id; });
-  for (G* g : others) {
+  for (G* g : goroutines_by_id(self)) {
     if (labels != nullptr) labels->push_back(labels_of(g));
     out.push_back(parked_goroutine_stack(g));
   }

@@ -287,6 +287,9 @@ void free_g(G* g, P* p);
 // Releases a G's task storage once the task is destroyed.
 void release_task(G* g) noexcept;
 std::int64_t count_goroutines() noexcept;
+// Every goroutine that exists now but `except`, by id: a snapshot (they go on
+// running; a G is never freed, so the pointers stay valid).
+std::vector<G*> goroutines_by_id(const G* except);
 // 1 for the first run()'s main goroutine, 0 afterwards.
 std::uint64_t claim_main_goid();
 

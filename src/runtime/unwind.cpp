@@ -32,8 +32,8 @@ constexpr int kSavedWords = 22;  // 0xb0 bytes
 #error "unsupported architecture"
 #endif
 
-}  // namespace
-
+// From the registers the goroutine's last switch saved; only while it stays
+// switched out (walk_pinned).
 __attribute__((noinline, no_sanitize("address", "thread"))) int walk_parked(const G* g, void** pcs,
                                                                             int max) {
   // Atomic loads: no compiler moves them into an instrumented caller.
@@ -58,6 +58,8 @@ __attribute__((noinline, no_sanitize("address", "thread"))) int walk_parked(cons
   pcs[0] = reinterpret_cast<void*>(ctx.pc);  // no unwinder in this build
   return 1;
 }
+
+}  // namespace
 
 int walk_pinned(G* g, void** pcs, int max) {
   if (!pin_switched_out(g)) return 0;
