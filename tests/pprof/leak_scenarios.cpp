@@ -131,37 +131,46 @@ int scenario(const std::string& name, const char* proto_path) {
       return 0;
     });
   }
-  if (name == "pointer-from-sleeper") {
-    // A goroutine waits on a channel only its own stack holds; another, asleep in
-    // time::sleep (not a candidate), keeps the handle's address and will send
-    // through it: no leak.
+  if (name == "pointer-from-blocked") {
+    // A goroutine waits on a channel only its own stack holds; another, blocked on
+    // a Mutex (a wait the profile does not trace: not a candidate), took the
+    // handle's address from it and will send through it once main unlocks: no
+    // leak. Main never sees the address.
     return run([&] {
       auto publish = make_chan<Chan<int>*>(1);
       auto done = make_chan<int>(1);
+      sync::Mutex gate;
+      gate.lock();
       go(receive_on_own_channel, publish, done);
-      Chan<int>* target = *publish.recv();
-      go([target] {  // the pointer in the task, then on the stack
-        time::sleep(400ms);
+      go([publish, &gate] {
+        Chan<int>* target = *publish.recv();  // on this goroutine's stack
+        gate.lock();
         target->send(7);
+        gate.unlock();
       });
-      wait_parked(2);  // the receiver and the sleeper
+      wait_parked(2);  // the receiver, and the sender at the gate
       write_profile(proto_path);
+      gate.unlock();
       return *done.recv() == 7 ? 0 : 5;
     });
   }
   if (name == "pointer-in-heap") {
+    // The same, the address kept only behind a heap object.
     return run([&] {
       auto publish = make_chan<Chan<int>*>(1);
       auto done = make_chan<int>(1);
+      sync::Mutex gate;
+      gate.lock();
       go(receive_on_own_channel, publish, done);
-      auto box = std::make_shared<Chan<int>*>(*publish.recv());  // only the heap has it
-      go([box] {
-        time::sleep(400ms);
+      go([publish, &gate] {
+        auto box = std::make_shared<Chan<int>*>(*publish.recv());
+        gate.lock();
         (*box)->send(9);
+        gate.unlock();
       });
-      box.reset();
       wait_parked(2);
       write_profile(proto_path);
+      gate.unlock();
       return *done.recv() == 9 ? 0 : 5;
     });
   }

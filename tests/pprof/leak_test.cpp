@@ -105,12 +105,12 @@ TEST(GoroutineLeak, NilChannelsAndEmptySelectsCanNeverBeWoken) {
 
 // Nothing is reported for a goroutine that something able to run can still wake:
 // a handle held by main, a handle on the heap, a pointer to the goroutine's own
-// handle kept by a sleeping goroutine or behind a heap object (and used: the
-// scenario exits 0 only once that goroutine received), a timer that will fire; a
-// wait on a Mutex is not traced.
+// handle kept by a goroutine blocked on a Mutex, on its stack or behind a heap object (and used:
+// the scenario exits 0 only once that goroutine received), a timer that will fire; a wait on a
+// Mutex is not traced.
 TEST(GoroutineLeak, NoReportWhileSomethingCanStillWakeTheGoroutine) {
   for (const char* name :
-       {"held-by-main", "held-in-heap", "pointer-from-sleeper", "pointer-in-heap"}) {
+       {"held-by-main", "held-in-heap", "pointer-from-blocked", "pointer-in-heap"}) {
     LeakReport r = scenario(name);
     EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.err;
     EXPECT_EQ(r.totals, std::vector<int>{0}) << name << "\n" << r.text;
