@@ -51,14 +51,10 @@ template <class F, class... Args>
   if constexpr (std::is_pointer_v<std::remove_reference_t<F>>) {
     if (f == nullptr) detail::fatal("go of nil func value");
   }
-  auto task = [fn = std::decay_t<F>(std::forward<F>(f)),
-               ... a = std::decay_t<Args>(std::forward<Args>(args))]() mutable {
-    std::invoke(std::move(fn), std::move(a)...);
-  };
-  using Task = decltype(task);
+  using Task = detail::GoTask<std::decay_t<F>, std::decay_t<Args>...>;
   detail::NewGoroutine slot = detail::new_goroutine(sizeof(Task), alignof(Task));
   try {
-    ::new (slot.storage) Task(std::move(task));
+    ::new (slot.storage) Task(std::forward<F>(f), std::forward<Args>(args)...);
   } catch (...) {
     detail::discard_goroutine(slot.g);
     throw;

@@ -17,8 +17,7 @@
 namespace gocxx::rt {
 
 [[noreturn]] void block_forever(const char* wait_reason) {
-  current_g()->chan_wait = kChanWaitForever;
-  park([](G*, void*) {}, nullptr, wait_reason);
+  park([](G*, void*) {}, nullptr, wait_reason, kChanWaitForever);
   fatal("runtime: a goroutine blocked forever was woken");
 }
 

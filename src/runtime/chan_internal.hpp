@@ -223,11 +223,8 @@ inline G* complete_wait(Sudog* sg, bool success) noexcept {
 // for the goroutine-leak profile.
 inline void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg,
                            const char* wait_reason) {
-  G* self = sgs[0].g;
-  self->chan_wait_sudogs = sgs;
-  self->chan_wait = static_cast<std::uint32_t>(n);
-  park(commit, arg, wait_reason);
-  self->chan_wait = 0;
+  sgs[0].g->chan_wait_sudogs = sgs;
+  park(commit, arg, wait_reason, static_cast<std::uint32_t>(n));
 }
 
 // A receive without the timer-channel hooks (which call it themselves).

@@ -101,7 +101,6 @@ G* new_g(std::size_t task_size, std::size_t task_align, void** storage) {
         task_size, std::align_val_t{std::max(task_align, alignof(std::max_align_t))});
     g->task = g->task_heap;
   }
-  g->task_size = task_size;
   *storage = g->task;
   return g;
 }

@@ -104,6 +104,9 @@ struct EhState {
 };
 
 inline constexpr std::size_t kInlineTaskSize = 64;
+// G::switch_hooks: bit 0 is the latency sample; pins count above it.
+inline constexpr std::uint32_t kHookLatency = 1;
+inline constexpr std::uint32_t kHookPin = 2;
 
 // A field that other threads read without synchronisation (tracebacks, debugging):
 // a relaxed atomic, so those snapshots are defined behaviour and invisible to
@@ -144,16 +147,21 @@ struct G {
   // and, for a new G, by its creator; read by tracebacks under the labels lock.
   Racy<LabelSet*> labels = nullptr;
   std::atomic<GStatus> status{GStatus::idle};
-  // Non-zero while other threads read this switched-out goroutine's stack (Go's
-  // _Gscan bit): a switch to it waits until the readers are done, so the stack it
-  // walks is neither run on nor freed meanwhile (pin_switched_out).
-  std::atomic<std::uint32_t> scan_pin{0};
+  // What a switch to this goroutine must do first, tested there with one load
+  // (zero: nothing). kHookLatency: a sampled ready stamped runnable_since. Each
+  // kHookPin: a thread reading this switched-out goroutine's stack (Go's _Gscan
+  // bit); the switch waits until the readers are done, so the stack they walk is
+  // neither run on nor freed meanwhile (pin_switched_out).
+  std::atomic<std::uint32_t> switch_hooks{0};
   Racy<const char*> wait_reason = "";
-  // Roughly when it parked (0: not yet stamped): a traceback's ", N minutes". A
-  // park clears it and sysmon stamps parked goroutines once a second, as Go's GC
-  // stamps waitsince, so parking never reads a clock.
+  // Roughly when it parked: a traceback's ", N minutes". Sysmon stamps parked
+  // goroutines once a second, as Go's GC stamps waitsince, so parking never reads
+  // a clock; the stamp is for the park whose park_gen is wait_since_gen (a park
+  // bumps park_gen, which is all it does to start the clock).
   Racy<std::int64_t> wait_since = 0;
-  // When a sampled ready made it runnable (0: not sampled): scheduling latency.
+  Racy<std::uint64_t> wait_since_gen = 0;
+  // When a sampled ready made it runnable (valid under kHookLatency): scheduling
+  // latency.
   std::int64_t runnable_since = 0;
   bool goexiting = false;  // unwinding from runtime::goexit (set by the G itself)
 
@@ -194,7 +202,6 @@ struct G {
   const detail::TaskOps* task_ops = nullptr;
   void* task = nullptr;
   void* task_heap = nullptr;  // task storage when it did not fit inline
-  std::size_t task_size = 0;
   alignas(16) unsigned char task_inline[kInlineTaskSize];
 
   G* all_link = nullptr;  // registry of every G ever made (for runtime::stack)

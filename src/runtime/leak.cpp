@@ -7,7 +7,7 @@
 // the same question from three facts:
 //
 //  1. Where the handles are. A channel handle is two words, the core pointer and
-//     core ^ kHandleCheck ^ its own address, and a destroyed handle clears its
+//     core + its own address + kHandleCheck, and a destroyed handle clears its
 //     pointer, so reading a goroutine's stack and task finds exactly the live
 //     handles in them (a spilled register beside a copy of the pointer does not
 //     pass for one: decisions D40). A channel
@@ -333,7 +333,7 @@ __attribute__((noinline, no_sanitize("address", "thread"))) void collect_candida
       c.forever = kind == kChanWaitForever;
       c.stack = {masked(sp), masked(__atomic_load_n(&g->stack.hi, __ATOMIC_RELAXED))};
       if (g->task != nullptr) {
-        c.task = {masked(g->task), masked(static_cast<char*>(g->task) + g->task_size)};
+        c.task = {masked(g->task), masked(static_cast<char*>(g->task) + g->task_ops->size)};
       }
       if (!c.forever) {
         Sudog* sgs = g->chan_wait_sudogs;

@@ -105,7 +105,8 @@ bool is_runtime_frame(const std::string& fn) {
       "gocxx::rt::",    "gocxx::detail::",  "gocxx::run<",
       "gocxx::go<",     "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
       "gocxx::select<",  // Go's runtime.selectgo
-      "std::__invoke",  "std::invoke<",
+      "std::__invoke",  "std::invoke<",  "std::apply<",
+      "std::__apply_impl<",  // GoTask unpacks go()'s arguments
   };
   // A template's linkage name starts with its return type ("void gocxx::go<...>").
   std::size_t name_start = 0;
@@ -148,7 +149,7 @@ bool frame_is(void* pc, const char* fragment) {
 void append_header(std::string& out, const G* g, const char* status) {
   // Whole minutes parked, once at least one: Go's "[chan receive, 2 minutes]".
   char minutes[48] = "";
-  std::int64_t since = g->wait_since;
+  std::int64_t since = g->wait_since_gen == g->park_gen ? std::int64_t{g->wait_since} : 0;
   if (g->status.load(std::memory_order_relaxed) == GStatus::waiting && since != 0) {
     std::int64_t waited = (nanotime() - since) / (60 * std::int64_t{1'000'000'000});
     if (waited >= 1)

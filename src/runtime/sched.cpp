@@ -49,8 +49,12 @@ namespace {
 constexpr std::uint64_t kGlobalQueuePollTicks = 61;  // Go's fairness tick
 constexpr std::uint32_t kTimerCheckTicks = 16;       // direct switches between timer checks
 
-thread_local M* tls_m = nullptr;
-thread_local G* tls_thread_g = nullptr;
+// Initial-exec: read at a fixed offset from the thread pointer, where the default
+// model for position-independent code calls __tls_get_addr (several instructions
+// on every current_m(), which every park and ready make). The runtime's thread
+// locals are two pointers, well within the static TLS glibc keeps for libraries.
+__attribute__((tls_model("initial-exec"))) thread_local M* tls_m = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local G* tls_thread_g = nullptr;
 
 // nmspinning only counts Ms whose spinning flag is set: it never goes negative
 // (Go throws "negative nmspinning").
@@ -445,12 +449,12 @@ void goroutine_trampoline_entry(void* arg);
 // cost ready() a stack frame).
 __attribute__((noinline)) void stamp_runnable(G* g) noexcept {
   g->runnable_since = nanotime();
+  g->switch_hooks.fetch_or(kHookLatency, std::memory_order_relaxed);
 }
 
 // A sampled goroutine starts running: how long it waited, into p's histogram.
 __attribute__((noinline)) void record_latency(P* p, G* g) noexcept {
   std::int64_t waited = nanotime() - g->runnable_since;
-  g->runnable_since = 0;
   if (waited < 0) waited = 0;
   auto ns = static_cast<std::uint64_t>(waited);
   int bucket = ns == 0 ? 0 : std::min(39, 64 - __builtin_clzll(ns));
@@ -480,9 +484,14 @@ void restore_eh(M* m, const G* g) noexcept {
   std::memcpy(m->eh_globals, &g->eh, sizeof(EhState));
 }
 
-// A reader holds to's stack (pin_switched_out): its walk is short and never parks.
-[[gnu::noinline]] void wait_for_scan(G* to) noexcept {
-  while (to->scan_pin.load(std::memory_order_acquire) != 0) cpu_relax();
+// to's switch hooks are set: a latency sample to take, or readers holding its
+// stack (pin_switched_out), whose walks are short and never park.
+[[gnu::noinline]] void run_switch_hooks(P* p, G* to) noexcept {
+  if ((to->switch_hooks.load(std::memory_order_relaxed) & kHookLatency) != 0) {
+    to->switch_hooks.fetch_and(~kHookLatency, std::memory_order_relaxed);
+    if (p != nullptr) record_latency(p, to);
+  }
+  while (to->switch_hooks.load(std::memory_order_acquire) >= kHookPin) cpu_relax();
 }
 
 // Inlined into switch_to: it runs on every switch.
@@ -509,12 +518,10 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
     if (to->status.exchange(GStatus::running) != GStatus::runnable) {
       fatal("runtime: switch to a goroutine that is not runnable");
     }
-    if (to->scan_pin.load() != 0) [[unlikely]]
-      wait_for_scan(to);
+    if (to->switch_hooks.load() != 0) [[unlikely]]
+      run_switch_hooks(m->p, to);
     if (P* p = m->p) {
       p->schedtick = p->schedtick + 1;
-      if (to->runnable_since != 0) [[unlikely]]
-        record_latency(p, to);
       // A request to yield is for the goroutine that was running then.
       if (p->preempt.load(std::memory_order_relaxed)) [[unlikely]]
         clear_preempt(p);
@@ -535,15 +542,15 @@ void switch_to(M* m, G* from, G* to, AfterSwitchFn after, void* arg, bool from_d
 }
 
 bool pin_switched_out(G* g) noexcept {
-  g->scan_pin.fetch_add(1);  // a count: two readers may hold one goroutine
+  g->switch_hooks.fetch_add(kHookPin);  // a count: two readers may hold one goroutine
   GStatus st = g->status.load();
   if (st == GStatus::waiting || st == GStatus::runnable) return true;
-  g->scan_pin.fetch_sub(1, std::memory_order_release);
+  g->switch_hooks.fetch_sub(kHookPin, std::memory_order_release);
   return false;
 }
 
 void unpin_switched_out(G* g) noexcept {
-  g->scan_pin.fetch_sub(1, std::memory_order_release);
+  g->switch_hooks.fetch_sub(kHookPin, std::memory_order_release);
 }
 
 namespace {
@@ -784,27 +791,46 @@ void thread_unpark(G* g) {
 
 }  // namespace
 
-void park(ParkCommit commit, void* arg, const char* wait_reason) {
+namespace {
+
+// The park itself, once the caller is known to be a goroutine on m.
+[[gnu::always_inline]] inline void park_on(M* m, ParkCommit commit, void* arg,
+                                           const char* wait_reason, std::uint32_t chan_wait) {
+  G* self = m->curg;
+  if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
+  self->wait_reason = wait_reason;
+  // Set on every park, so a goroutine woken from a channel and parked on anything
+  // else is not taken for a channel waiter (leak.cpp reads it only while parked).
+  self->chan_wait = chan_wait;
+  self->park_gen = self->park_gen + 1;  // also restarts the ", N minutes" clock (sysmon)
+  G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
+  if (next != nullptr) prepare_to_run(next, m->p);
+  std::pair<ParkCommit, void*> c{commit, arg};
+  switch_to(m, self, next != nullptr ? next : &m->g0, after_park, &c);
+}
+
+// park() with the block profile on: the wait's length, when it is sampled. Apart,
+// so that the common park pays one test for it.
+[[gnu::noinline]] void park_block_profiled(M* m, ParkCommit commit, void* arg,
+                                           const char* wait_reason, std::uint32_t chan_wait) {
+  std::int64_t blocked_at = block_profiled(wait_reason) ? nanotime() : 0;
+  park_on(m, commit, arg, wait_reason, chan_wait);
+  if (blocked_at != 0) block_event(nanotime() - blocked_at);
+}
+
+}  // namespace
+
+void park(ParkCommit commit, void* arg, const char* wait_reason, std::uint32_t chan_wait) {
   M* m = current_m();
   if (m == nullptr) {
     thread_park(current_g(), commit, arg);
     return;
   }
-  G* self = m->curg;
-  if (self->kind == G::Kind::g0) fatal("runtime: blocking operation on the scheduler stack");
-  std::int64_t blocked_at = 0;
   if (g_block_profile_rate.load(std::memory_order_relaxed) != 0) [[unlikely]] {
-    if (block_profiled(wait_reason)) blocked_at = nanotime();
+    park_block_profiled(m, commit, arg, wait_reason, chan_wait);
+    return;
   }
-  self->wait_reason = wait_reason;
-  self->wait_since = 0;  // stamped by sysmon (stamp_waiting)
-  self->park_gen = self->park_gen + 1;
-  G* next = self->locked_m == nullptr ? take_local_direct(m) : nullptr;
-  if (next != nullptr) prepare_to_run(next, m->p);
-  std::pair<ParkCommit, void*> c{commit, arg};
-  switch_to(m, self, next != nullptr ? next : &m->g0, after_park, &c);
-  if (blocked_at != 0) [[unlikely]]
-    block_event(nanotime() - blocked_at);
+  park_on(m, commit, arg, wait_reason, chan_wait);
 }
 
 namespace {

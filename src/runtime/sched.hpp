@@ -47,9 +47,10 @@ M* current_m() noexcept;
 
 // Parks the calling goroutine (or blocks the calling thread) until ready(). commit
 // runs once the caller's context is saved (on another stack), typically to release
-// the lock that guards the wait queue the caller put itself on.
+// the lock that guards the wait queue the caller put itself on. chan_wait is the
+// goroutine's G::chan_wait for this park (0: not a wait on channels).
 using ParkCommit = void (*)(G* parked, void* arg);
-void park(ParkCommit commit, void* arg, const char* wait_reason);
+void park(ParkCommit commit, void* arg, const char* wait_reason, std::uint32_t chan_wait = 0);
 // park() whose commit releases l, the lock guarding the wait queue the caller has
 // just joined (the commonest commit); the thread-safety analysis sees l released.
 void park_unlock(Lock& l, const char* wait_reason) GOCXX_RELEASE(l);
@@ -214,8 +215,7 @@ inline G* runq_take_runnext(P* p) noexcept {
 // kStarveTimeNs. Checked every kStarveCheckTicks decisions: it watches which G is
 // at the head and since when, which costs a clock read per 64 switches instead of
 // a timestamp per enqueue.
-inline bool head_is_starving(P* p) noexcept {
-  if (++p->starve_checks % kStarveCheckTicks != 0) return false;
+[[gnu::noinline]] inline bool head_is_starving_check(P* p) noexcept {
   G* h = p->runq.peek_head();
   if (h == nullptr) {
     p->starve_watch = nullptr;
@@ -228,6 +228,12 @@ inline bool head_is_starving(P* p) noexcept {
     return false;
   }
   return now - p->starve_since_ns > kStarveTimeNs;
+}
+// The check itself out of line, so that runq_get's common path saves no registers.
+inline bool head_is_starving(P* p) noexcept {
+  if (++p->starve_checks % kStarveCheckTicks != 0) [[likely]]
+    return false;
+  return head_is_starving_check(p);
 }
 
 // Warms the caches for what this processor will run after the goroutine it just

@@ -162,13 +162,16 @@ void follow_cpu_limit() {
 }
 
 // Parked goroutines get the time they were first seen parked, within a second
-// of their park (G::wait_since).
+// of their park (G::wait_since, for the park G::wait_since_gen counts).
 void stamp_waiting(std::int64_t now) {
   Sched& s = sched();
   LockGuard guard(s.allg_lock);
   for (G* g = s.allg; g != nullptr; g = g->all_link) {
-    if (g->status.load(std::memory_order_relaxed) == GStatus::waiting && g->wait_since == 0) {
+    if (g->status.load(std::memory_order_relaxed) != GStatus::waiting) continue;
+    std::uint64_t gen = g->park_gen;
+    if (g->wait_since_gen != gen) {
       g->wait_since = now;
+      g->wait_since_gen = gen;
     }
   }
 }

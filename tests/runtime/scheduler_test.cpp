@@ -353,7 +353,10 @@ TEST(Traceback, AGoroutineParkedForMinutesSaysHowMany) {
     std::string fresh = runtime::stack(true);
     EXPECT_NE(fresh.find(header + "]:\n"), std::string::npos) << fresh;
     // sysmon stamps a parked goroutine within about a second.
-    EXPECT_TRUE(eventually([&] { return static_cast<std::int64_t>(g->wait_since) != 0; }));
+    EXPECT_TRUE(eventually([&] {
+      return static_cast<std::uint64_t>(g->wait_since_gen) ==
+             static_cast<std::uint64_t>(g->park_gen);
+    }));
     g->wait_since = rt::nanotime() - (3 * 60 + 5) * std::int64_t{1'000'000'000};
     std::string old = runtime::stack(true);
     EXPECT_NE(old.find(header + ", 3 minutes]:\n"), std::string::npos) << old;

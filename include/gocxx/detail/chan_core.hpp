@@ -34,11 +34,12 @@ class ChanCore;
 // The check word a channel handle at `where` keeps beside its core pointer
 // (chan.hpp). It depends on the handle's own address, so that a register the
 // compiler happened to spill next to a copy of the core pointer cannot pass for
-// one.
-inline constexpr std::uintptr_t kHandleCheck = 0x6a09e667f3bcc909ULL;
+// one, and on a constant, so that a pointer kept next to its own address cannot
+// either. One `lea`: handles are copied and moved on every `go`.
+inline constexpr std::uintptr_t kHandleCheck = 0x5bd1e995;
 inline std::uintptr_t handle_check(const ChanCore* c, const void* where) noexcept {
-  return reinterpret_cast<std::uintptr_t>(c) ^ kHandleCheck ^
-         reinterpret_cast<std::uintptr_t>(where);
+  return reinterpret_cast<std::uintptr_t>(c) + reinterpret_cast<std::uintptr_t>(where) +
+         kHandleCheck;
 }
 
 ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity);

@@ -2,18 +2,37 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <tuple>
+#include <utility>
 
 namespace gocxx::detail {
 
 struct TaskOps {
   void (*run)(void* task);
   void (*destroy)(void* task) noexcept;
+  std::size_t size;  // the task's bytes (the goroutine-leak profile reads them)
 };
 
 template <class Task>
 inline constexpr TaskOps kTaskOps = {
     [](void* t) { (*static_cast<Task*>(t))(); },
     [](void* t) noexcept { static_cast<Task*>(t)->~Task(); },
+    sizeof(Task),
+};
+
+// What `go(f, args...)` runs: decay-copies of f and the arguments, made directly
+// in the goroutine's storage (a lambda would be built on the caller's stack first
+// and moved), invoked once as rvalues.
+template <class Fn, class... Args>
+struct GoTask {
+  template <class F, class... A>
+  explicit GoTask(F&& f, A&&... a) : fn(std::forward<F>(f)), args(std::forward<A>(a)...) {}
+  void operator()() {
+    std::apply([this](Args&... a) { std::invoke(std::move(fn), std::move(a)...); }, args);
+  }
+  Fn fn;
+  std::tuple<Args...> args;
 };
 
 struct NewGoroutine {
