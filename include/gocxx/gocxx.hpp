@@ -8,6 +8,7 @@
 #include "io.hpp"             // IWYU pragma: export
 #include "net.hpp"            // IWYU pragma: export
 #include "pprof.hpp"          // IWYU pragma: export
+#include "rate.hpp"           // IWYU pragma: export
 #include "runtime.hpp"        // IWYU pragma: export
 #include "select.hpp"         // IWYU pragma: export
 #include "signal.hpp"         // IWYU pragma: export
