@@ -966,6 +966,136 @@ TEST(Tour, E76_HeartbeatMakesTheTestDeterministic) {
   expect_about(elapsed, 0.030, r.out);
 }
 
+namespace {
+
+// A --steady log line: the time since the program started (seconds) and the message.
+struct LogLine {
+  double at;
+  std::string message;
+};
+
+std::vector<LogLine> steady_log(const std::string& out) {
+  std::vector<LogLine> got;
+  for (const std::string& line : lines(out)) {
+    std::size_t space = line.find(' ');
+    double at = space == std::string::npos ? -1 : go_duration_seconds(line.substr(0, space));
+    EXPECT_GE(at, 0) << "not a steady log line: " << line;
+    got.push_back({at, space == std::string::npos ? line : line.substr(space + 1)});
+  }
+  return got;
+}
+
+// The twenty calls of E78's main: ten of each, then Done. Returns the calls'
+// times, sorted; the ReadFile ones in *reads.
+std::vector<double> twenty_calls(const ProcessResult& r, std::vector<double>* reads = nullptr) {
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<LogLine> log = steady_log(r.out);
+  std::vector<double> times;
+  int read_file = 0, resolve = 0;
+  for (std::size_t i = 0; i + 1 < log.size(); ++i) {
+    if (log[i].message == "ReadFile") {
+      read_file++;
+      if (reads != nullptr) reads->push_back(log[i].at);
+    } else if (log[i].message == "ResolveAddress") {
+      resolve++;
+    } else {
+      ADD_FAILURE() << "unexpected line: " << log[i].message;
+    }
+    times.push_back(log[i].at);
+  }
+  EXPECT_EQ(read_file, 10) << r.out;
+  EXPECT_EQ(resolve, 10) << r.out;
+  EXPECT_FALSE(log.empty());
+  if (!log.empty()) {
+    EXPECT_EQ(log.back().message, "Done.") << r.out;
+  }
+  std::sort(times.begin(), times.end());
+  if (reads != nullptr) std::sort(reads->begin(), reads->end());
+  return times;
+}
+
+}  // namespace
+
+TEST(Tour, E77_TokenBucketSemantics) {
+  // Depth 5, 0.5 tokens a second, scaled tenfold: the times printed are the tutorial's.
+  ProcessResult r = tour("E77");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 10u) << r.out;
+  const std::regex served("request ([1-6]) (served|issued) at (.+)");
+  std::vector<double> at;
+  for (std::size_t i = 0; i < 7; ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(got[i], m, served)) << got[i];
+    at.push_back(go_duration_seconds(m[3]));
+    ASSERT_GE(at.back(), 0) << got[i];
+  }
+  // The five at t = 0 pass at once (in the tutorial's time: within half a second).
+  for (std::size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(got[i].rfind("request " + std::to_string(i + 1) + " served at ", 0), 0u);
+    EXPECT_LE(at[i], 0.5) << got[i];
+  }
+  EXPECT_EQ(got[5].rfind("request 6 issued at ", 0), 0u);
+  EXPECT_GE(at[5], 1.0 - 0.01);
+  EXPECT_EQ(got[6].rfind("request 6 served at ", 0), 0u);
+  expect_about(at[6], 2.0, r.out);  // the next token, a second after the issue
+  EXPECT_EQ(got[7], "every(500ms) = 2 events per second");
+  EXPECT_EQ(got[8], "per(10, time.Minute) = 0.166667 events per second (one every 6s)");
+  EXPECT_EQ(got[9], "wait_n(6): rate: Wait(n=6) exceeds limiter's burst 5");
+}
+
+TEST(Tour, E78_OneCallASecond) {
+  // 100 calls a second: the k-th of the twenty comes no sooner than k * 10 ms.
+  std::vector<double> t = twenty_calls(tour("E78", {"--scale", "100", "--steady"}));
+  ASSERT_EQ(t.size(), 20u);
+  for (std::size_t k = 0; k < t.size(); ++k) EXPECT_GE(t[k], 0.010 * k - 0.001) << k;
+  expect_about(t.back(), 0.190, "the last call");
+}
+
+TEST(Tour, E78_PrintsLogTimes) {
+  ProcessResult r = tour("E78");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 21u) << r.out;
+  for (const std::string& line : got)
+    EXPECT_TRUE(matches(line, "^[0-9]{2}:[0-9]{2}:[0-9]{2} (ReadFile|ResolveAddress|Done\\.)$"))
+        << line;
+  EXPECT_TRUE(matches(got.back(), " Done\\.$"));
+}
+
+TEST(Tour, E79_TwoASecondButTenAMinute) {
+  // Scaled a hundredfold: 2 a second is one every 5 ms, 10 a minute one every 60 ms.
+  std::vector<double> t = twenty_calls(tour("E79", {"--scale", "100", "--steady"}));
+  ASSERT_EQ(t.size(), 20u);
+  for (std::size_t k = 0; k < 10; ++k) EXPECT_GE(t[k], 0.005 * k - 0.001) << k;
+  // The minute bucket's ten tokens gone, one call every 6 s (60 ms) from the first.
+  for (std::size_t k = 10; k < 20; ++k) EXPECT_GE(t[k], 0.060 * (k - 9) - 0.001) << k;
+  expect_about(t.back(), 0.600, "the last call");
+  // The first ten went at the per-second rate, long before the 11th.
+  EXPECT_LT(t[9], t[10]);
+  EXPECT_LE(t[9], 0.045 + 0.5);
+}
+
+TEST(Tour, E80_NestedLimitersPerResource) {
+  // Scaled a hundredfold: api 2 a second (depth 2) and 10 a minute; disk 1 a second;
+  // network 3 a second (depth 3).
+  std::vector<double> reads;
+  std::vector<double> t = twenty_calls(tour("E80", {"--scale", "100", "--steady"}), &reads);
+  ASSERT_EQ(t.size(), 20u);
+  ASSERT_EQ(reads.size(), 10u);
+  // At most ten calls in the first 6 s (60 ms): the minute bucket's depth.
+  for (std::size_t k = 10; k < 20; ++k) EXPECT_GE(t[k], 0.060 * (k - 9) - 0.001) << k;
+  // Reads wait on the disk's bucket, one a second (10 ms) at most.
+  for (std::size_t j = 0; j < reads.size(); ++j) EXPECT_GE(reads[j], 0.010 * j - 0.001) << j;
+  // In any window of T at most 2 + 2T calls (the api's per-second bucket): the k-th
+  // call no sooner than (k - 1) / 2 seconds (scaled: 5 ms).
+  for (std::size_t k = 2; k < 20; ++k) EXPECT_GE(t[k], 0.005 * (k - 1) - 0.001) << k;
+  expect_about(t.back(), 0.600, "the last call");  // the 10-a-minute limit dominates
+}
+
 TEST(Tour, E83_FibOverChannels) {
   expect_output(tour("E83"), "fib(4) = 3");
   int a = 1, b = 1;  // fib(1), fib(2)
