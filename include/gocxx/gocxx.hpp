@@ -7,6 +7,7 @@
 #include "errors.hpp"         // IWYU pragma: export
 #include "io.hpp"             // IWYU pragma: export
 #include "net.hpp"            // IWYU pragma: export
+#include "patterns.hpp"       // IWYU pragma: export
 #include "pprof.hpp"          // IWYU pragma: export
 #include "rate.hpp"           // IWYU pragma: export
 #include "runtime.hpp"        // IWYU pragma: export
