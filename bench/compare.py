@@ -8,8 +8,9 @@ Every benchmark program prints one line per figure on stdout:
 This script builds the programs (the C++ ones through the CMake build
 directory, the Go ones with `go build`), runs them --runs times interleaved
 (run 1: B1 gocxx, B1 Go, B1 Boost.Fiber, B2 gocxx, ...; run 2: ...), and prints
-a markdown table of the per-system medians. For every figure lower is better;
-the ratio columns are simply gocxx / other (below 1: gocxx is faster/smaller).
+a markdown table of the per-system medians. For every figure but B10_speedup
+lower is better; the ratio columns are simply gocxx / other (below 1: gocxx is
+faster/smaller; for B10_speedup above 1 is better).
 
 A program that fails, times out or does not exist counts as missing for that
 run; a figure with no value at all shows "n/a".
@@ -60,6 +61,8 @@ BENCHMARKS = {
                          ("B7_mem_1m", "KiB"), ("B7_wake_1m", "ms")]),
     "B8": ("b8_timers", [("B8_timers_wall", "ms"), ("B8_timers_cpu", "s")]),
     "B9": ("b9_context", [("B9_context_cancel", "us")]),
+    "B10": ("b10_fanout", [("B10_fanout_1", "ms"), ("B10_fanout_ncpu", "ms"),
+                           ("B10_speedup", "x")]),
     "B11": ("b11_pool", [("B11_pool_total", "ms"), ("B11_pool_created", "buffers")]),
     "B12": ("b12_echo", [("B12_echo_P2", "ns"), ("B12_echo_p99_P2", "us")]),
     "B13": ("b13_blocking", [("B13_blocking_call_P1", "ns")]),
@@ -68,7 +71,7 @@ BENCHMARKS = {
 # Boost.Fiber has no select, no context, no object pool, no network poller and no
 # blocking-call hand-off, so there are no Boost.Fiber B5, B9, B11, B12 and B13
 # programs.
-NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9"), ("fiber", "B11"), ("fiber", "B12"),
+NOT_IMPLEMENTED = {("fiber", "B5"), ("fiber", "B9"), ("fiber", "B10"), ("fiber", "B11"), ("fiber", "B12"),
                    ("fiber", "B13")}
 
 RESULT_RE = re.compile(r"^RESULT name=(\S+) value=(\S+) unit=(\S+)\s*$")
@@ -368,8 +371,8 @@ def main():
     out.append(f"- machine: {info['nproc']} CPUs ({info['cpu']}){mem}; kernel {info['kernel']}")
     out.append(f"- build dir: `{build_dir}`; runs: {args.runs} (interleaved); "
                f"timeout {args.timeout:g} s per program")
-    out.append("- medians over the runs; lower is better for every figure; "
-               "ratio = gocxx / other (< 1: gocxx better)")
+    out.append("- medians over the runs; lower is better for every figure but "
+               "B10_speedup (higher is better); ratio = gocxx / other")
     if baseline_dir is not None:
         out.append(f"- baseline: gocxx programs of `{baseline_dir}`")
     out.append("")
@@ -407,6 +410,8 @@ def main():
                      f"{fmt_ratio(mutex, xchg)} (target <= 1.2)")
     if "B9" in bench_ids:
         notes.append("Boost.Fiber has no context: B9 is n/a for Boost.Fiber")
+    if "B10" in bench_ids:
+        notes.append("Boost.Fiber has no select: B10 (built on select) is n/a for Boost.Fiber")
     if "B11" in bench_ids:
         notes.append("Boost.Fiber has no object pool: B11 is n/a for Boost.Fiber")
     if not go_ok:

@@ -1096,6 +1096,261 @@ TEST(Tour, E80_NestedLimitersPerResource) {
   expect_about(t.back(), 0.600, "the last call");  // the 10-a-minute limit dominates
 }
 
+TEST(Tour, E49_AdHocConfinement) {
+  expect_output(tour("E49"), "0\n0\n0\n0\n");
+}
+
+TEST(Tour, E50_LexicalConfinementChanOwner) {
+  expect_output(tour("E50"),
+                "Received: 0\nReceived: 1\nReceived: 2\nReceived: 3\nReceived: 4\nReceived: 5\n"
+                "Done receiving!\n");
+}
+
+TEST(Tour, E51_EachGoroutineItsOwnHalf) {
+  ProcessResult r = tour("E51");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(multiset_of(lines(r.out)), multiset_of({"gol", "ang"}));
+}
+
+TEST(Tour, E52_ForSelectSendsUntilDone) {
+  expect_output(tour("E52"), "a\nb\nc\nsent 0 with done closed\n");
+}
+
+TEST(Tour, E53_ForSelectPollsDoneBetweenWorkUnits) {
+  expect_output(tour("E53"),
+                "work after select: worked until done\nwork in default: worked until done\n");
+}
+
+TEST(Tour, E54_ALeakedGoroutineNeverExits) {
+  expect_output(tour("E54"), "Done.\n");  // never "doWork exited."
+}
+
+TEST(Tour, E55_CancelledWithDone) {
+  ProcessResult r = tour("E55", {"--elapsed"});
+  std::string out;
+  double elapsed = take_elapsed(r.out, &out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(out, "Canceling doWork goroutine...\ndoWork exited.\nDone.\n");
+  expect_about(elapsed, 0.010, r.out);
+}
+
+TEST(Tour, E56_TheProducerLeaks) {
+  ProcessResult r = tour("E56");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 4u) << r.out;
+  EXPECT_EQ(got[0], "3 random ints:");
+  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(matches(got[i], "^" + std::to_string(i) + ": [0-9]+$"));
+}
+
+TEST(Tour, E57_TheProducerIsStopped) {
+  ProcessResult r = tour("E57");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 5u) << r.out;
+  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(matches(got[i], "^" + std::to_string(i) + ": [0-9]+$"));
+  EXPECT_EQ(got[4], "newRandStream closure exited.");
+}
+
+TEST(Tour, E58_OrChannelClosesWithTheFirst) {
+  // Scaled a hundredfold: the first signal after 10 ms, the next after 600 ms.
+  ProcessResult r = tour("E58");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(r.out, m, std::regex("done after (.+)\n"))) << r.out;
+  double after = go_duration_seconds(m[1]);
+  EXPECT_GE(after, 0.010 - 0.001);
+  EXPECT_LT(after, 0.300);
+}
+
+TEST(Tour, E59_TheWorkerSwallowsTheError) {
+  ProcessResult r = tour("E59");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(multiset_of(lines(r.out)),
+            multiset_of({"Response: 200 OK",
+                         "Get \"https://badhost\": dial tcp: lookup badhost: no such host"}));
+}
+
+TEST(Tour, E60_ErrorsTravelWithResults) {
+  expect_output(tour("E60"),
+                "Response: 200 OK\n"
+                "error: Get \"https://badhost\": dial tcp: lookup badhost: no such host\n");
+}
+
+TEST(Tour, E61_Pipeline) {
+  expect_output(tour("E61"), "6\n10\n14\n18\n");
+}
+
+TEST(Tour, E62_TakeOfRepeat) {
+  expect_output(tour("E62"), "1 1 1 1 1 1 1 1 1 1 ");
+}
+
+TEST(Tour, E63_TakeOfRepeatFn) {
+  ProcessResult r = tour("E63");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 10u) << r.out;
+  for (const std::string& line : got) EXPECT_TRUE(matches(line, "^[0-9]+$")) << line;
+}
+
+TEST(Tour, E64_ToString) {
+  expect_output(tour("E64"), "message: Iam.Iam.I...");
+}
+
+namespace {
+
+// E65 and E66: "Primes:", ten primes below the bound, then the time it took.
+void expect_ten_primes(const ProcessResult& r, long bound) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 12u) << r.out;
+  EXPECT_EQ(got[0], "Primes:");
+  for (std::size_t i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(matches(got[i], "^\t[0-9]+$")) << got[i];
+    long p = std::stol(got[i].substr(1));
+    EXPECT_LT(p, bound);
+    EXPECT_GE(p, 2);
+    for (long d = 2; d * d <= p; ++d) EXPECT_NE(p % d, 0) << p << " is not prime";
+  }
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(got[11], m, std::regex("Search took: (.+)"))) << got[11];
+  EXPECT_GT(go_duration_seconds(m[1]), 0);
+}
+
+}  // namespace
+
+TEST(Tour, E65_PrimesSequential) {
+  expect_ten_primes(tour("E65", {"--bound", "5000000"}), 5'000'000);
+}
+
+TEST(Tour, E66_PrimesFannedOut) {
+  expect_ten_primes(tour("E66", {"--bound", "5000000", "--finders", "3"}), 5'000'000);
+}
+
+TEST(Tour, E67_OrDone) {
+  expect_output(tour("E67"), "1 2 3 4 5 \ndone: 0 values\ndone: loop ended\n");
+}
+
+TEST(Tour, E68_Tee) {
+  expect_output(tour("E68"),
+                "out1: 1, out2: 1\nout1: 2, out2: 2\nout1: 1, out2: 1\nout1: 2, out2: 2\n");
+}
+
+TEST(Tour, E69_Bridge) {
+  expect_output(tour("E69"), "0 1 2 3 4 5 6 7 8 9 ");
+}
+
+TEST(Tour, E70_AQueueDecouplesTheStages) {
+  // 50 ms a request, so that scheduling noise stays well inside half a unit.
+  ProcessResult r = tour("E70", {"--unit-ms", "50"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> got = lines(r.out);
+  ASSERT_EQ(got.size(), 2u) << r.out;
+  const std::regex line(
+      "queue ([0-9]+): all accepted after ([0-9]+) units, all processed after ([0-9]+) units");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(got[0], m, line)) << got[0];
+  EXPECT_EQ(m[1], "0");
+  EXPECT_EQ(std::stoi(m[2]), 9);  // each hand-over waited for the slow stage
+  EXPECT_GE(std::stoi(m[3]), 10);
+  EXPECT_LE(std::stoi(m[3]), 11);
+  ASSERT_TRUE(std::regex_match(got[1], m, line)) << got[1];
+  EXPECT_EQ(m[1], "10");
+  EXPECT_EQ(std::stoi(m[2]), 0);   // all queued at once
+  EXPECT_GE(std::stoi(m[3]), 10);  // and no sooner done
+  EXPECT_LE(std::stoi(m[3]), 11);
+}
+
+TEST(Tour, E81_StewardRestartsAWardThatNeverBeats) {
+  // Scaled a hundredfold: timeout 40 ms, halting at 90 ms.
+  ProcessResult r = tour("E81", {"--steady"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  std::vector<LogLine> log = steady_log(r.out);
+  int hello = 0, restarting = 0, halting = 0;
+  bool done_seen = false;
+  std::size_t halting_main = 0;
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    const std::string& m = log[i].message;
+    if (done_seen) {  // the last ward may still say it halts while main returns
+      EXPECT_EQ(m, "ward: I am halting.");
+      continue;
+    }
+    if (m == "ward: Hello, I'm irresponsible!") {
+      hello++;
+      EXPECT_EQ(hello, restarting + 1) << "a restart precedes each later Hello\n" << r.out;
+    } else if (m == "steward: ward unhealthy; restarting") {
+      restarting++;
+      EXPECT_GE(log[i].at, 0.040 * restarting - 0.001);  // one timeout after the last start
+    } else if (m == "ward: I am halting.") {
+      halting++;
+    } else if (m == "main: halting steward and ward.") {
+      halting_main = i;
+      EXPECT_GE(log[i].at, 0.090 - 0.001);
+    } else if (m == "Done") {
+      done_seen = true;
+    } else {
+      ADD_FAILURE() << "unexpected line: " << m;
+    }
+  }
+  EXPECT_TRUE(done_seen) << r.out;
+  EXPECT_GT(halting_main, 0u) << r.out;
+  EXPECT_EQ(hello, 3) << r.out;
+  EXPECT_EQ(restarting, 2) << r.out;
+  EXPECT_GE(halting, 2) << r.out;
+}
+
+namespace {
+
+std::vector<int> received_values(const std::string& out, int* negatives, int* restarts) {
+  std::vector<int> values;
+  for (const std::string& line : lines(out)) {
+    std::smatch m;
+    if (std::regex_match(line, m, std::regex("Received: (-?[0-9]+)"))) {
+      values.push_back(std::stoi(m[1]));
+    } else if (matches(line, "negative value: -1$")) {
+      ++*negatives;
+    } else if (matches(line, "steward: ward unhealthy; restarting$")) {
+      ++*restarts;
+    } else {
+      ADD_FAILURE() << "unexpected line: " << line;
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST(Tour, E82_StewardKeepsTheValuesComing) {
+  // A comfortable timeout: the received values are exactly the first two of each ward.
+  ProcessResult r = tour("E82", {"--timeout-ms", "50", "--steady"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int negatives = 0, restarts = 0;
+  EXPECT_EQ(received_values(r.out, &negatives, &restarts), (std::vector<int>{1, 2, 1, 2, 1, 2}))
+      << r.out;
+  EXPECT_GE(negatives, 2);
+  EXPECT_GE(restarts, 2);
+}
+
+TEST(Tour, E82_WithTheTutorials1msTimeout) {
+  // A ward waiting a millisecond for the scheduler may be restarted early: only the
+  // weaker invariant holds. Six values, each 1 or 2, every 2 right after a 1.
+  ProcessResult r = tour("E82", {"--steady"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int negatives = 0, restarts = 0;
+  std::vector<int> values = received_values(r.out, &negatives, &restarts);
+  ASSERT_EQ(values.size(), 6u) << r.out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    EXPECT_TRUE(values[i] == 1 || values[i] == 2) << r.out;
+    if (values[i] == 2) {
+      EXPECT_GT(i, 0u);
+      if (i > 0) {
+        EXPECT_EQ(values[i - 1], 1) << r.out;
+      }
+    }
+  }
+}
+
 TEST(Tour, E83_FibOverChannels) {
   expect_output(tour("E83"), "fib(4) = 3");
   int a = 1, b = 1;  // fib(1), fib(2)
