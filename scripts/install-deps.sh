@@ -2,13 +2,13 @@
 # Installs, from Debian's archive, whatever the build needs and is missing.
 #   scripts/install-deps.sh           compilers, CMake, Ninja, GoogleTest, libdw, and
 #                                     Go (tests compare gocxx's reports with Go's)
-#   scripts/install-deps.sh --bench   also Boost.Fiber and liburing for bench/
+#   scripts/install-deps.sh --bench   also Boost.Fiber, liburing and Go's x/time for bench/
 set -euo pipefail
 
 packages=(cmake ninja-build g++ clang clang-format pkg-config libgtest-dev libgmock-dev
           libbenchmark-dev libdw-dev python3 golang-go)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libboost-fiber-dev libboost-context-dev liburing-dev)
+  packages+=(libboost-fiber-dev libboost-context-dev liburing-dev golang-golang-x-time-dev)
 fi
 
 missing=()

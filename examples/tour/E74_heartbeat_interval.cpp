@@ -6,14 +6,14 @@
 //
 // The tutorial's worker never closes its channels, so after done the consumer hears
 // nothing for 2s and prints `worker goroutine is not healthy!` at 12s. This port is
-// the fixed version (the book's): the worker closes heartbeat and results when it
-// returns, and the consumer stops at 10s; `--verbatim` runs the tutorial's code as is.
+// the fixed version (the book's, patterns::heartbeat over a result every two
+// intervals): the worker closes heartbeat and results when it returns, and the
+// consumer stops at 10s; `--verbatim` runs the tutorial's code as is.
 // Results print as Go prints a time.Time (UTC; m= is the monotonic reading since the
 // program started).
 // Usage: tour_E74 [--verbatim] [--scale N] [--elapsed]
 //   --scale N   divides every duration by N
 //   --elapsed   then prints the time main took, as `elapsed <Go duration>`
-#include <any>
 #include <chrono>
 #include <cinttypes>
 #include <cstdint>
@@ -61,30 +61,16 @@ std::string go_time(gocxx::time::Time t) {
   return out + monotonic;
 }
 
-// Go's defer close(ch).
-struct DeferClose {
-  std::optional<gocxx::SendChan<std::any>> heartbeat;
-  std::optional<gocxx::SendChan<gocxx::time::Time>> results;
-  ~DeferClose() {
-    if (results) results->close();
-    if (heartbeat) heartbeat->close();
-  }
-};
-
-std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<gocxx::time::Time>> doWork(
-    const gocxx::RecvChan<std::any>& done, Duration pulseInterval, bool verbatim) {
-  auto heartbeat = gocxx::make_chan<std::any>();
+// The tutorial's doWork, as it is written: it never closes its channels.
+std::pair<gocxx::RecvChan<>, gocxx::RecvChan<gocxx::time::Time>> doWorkVerbatim(
+    const gocxx::RecvChan<>& done, Duration pulseInterval) {
+  auto heartbeat = gocxx::make_chan<>();
   auto results = gocxx::make_chan<gocxx::time::Time>();
   gocxx::go([=] {
-    DeferClose deferred;
-    if (!verbatim) {  // the fix, as in the book: defer close(heartbeat); defer close(results)
-      deferred.heartbeat = heartbeat;
-      deferred.results = results;
-    }
     auto pulse = gocxx::time::tick(pulseInterval);
     auto workGen = gocxx::time::tick(2 * pulseInterval);
     auto sendPulse = [&] {
-      gocxx::select(gocxx::send(heartbeat, std::any(gocxx::Unit{})), gocxx::default_case());
+      gocxx::select(gocxx::send(heartbeat, gocxx::Unit{}), gocxx::default_case());
     };
     auto sendResult = [&](gocxx::time::Time r) {
       for (;;) {
@@ -113,6 +99,13 @@ std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<gocxx::time::Time>> doWork(
   return {heartbeat, results};  // the pulses and the results
 }
 
+// The fixed doWork: a result every two intervals, forwarded with a pulse every
+// interval while it waits; both channels close once done is.
+std::pair<gocxx::RecvChan<>, gocxx::RecvChan<gocxx::time::Time>> doWork(
+    const gocxx::RecvChan<>& done, Duration pulseInterval) {
+  return gocxx::patterns::heartbeat(done, pulseInterval, gocxx::time::tick(2 * pulseInterval));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,13 +119,14 @@ int main(int argc, char** argv) {
     return 2;
   return gocxx::run([=] {
     auto start = gocxx::time::now();
-    auto done = gocxx::make_chan<std::any>();
+    auto done = gocxx::make_chan<>();
     gocxx::time::after_func(Duration(10s) / scale, [done] { done.close(); });
     const Duration timeout = Duration(2s) / scale;
     // A pulse every second, a result every two.
-    auto [heartbeat, results] = doWork(done, timeout / 2, verbatim);
+    auto [heartbeat, results] =
+        verbatim ? doWorkVerbatim(done, timeout / 2) : doWork(done, timeout / 2);
     for (bool more = true; more;) {  // receive pulses and results
-      std::optional<std::any> beat;
+      std::optional<gocxx::Unit> beat;
       std::optional<gocxx::time::Time> r;
       switch (gocxx::select(gocxx::recv(heartbeat, beat), gocxx::recv(results, r),
                             // Every select arms a new 2s timeout: blocked that long, it fires.
