@@ -1140,7 +1140,9 @@ TEST(Tour, E56_TheProducerLeaks) {
   std::vector<std::string> got = lines(r.out);
   ASSERT_EQ(got.size(), 4u) << r.out;
   EXPECT_EQ(got[0], "3 random ints:");
-  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(matches(got[i], "^" + std::to_string(i) + ": [0-9]+$"));
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_TRUE(std::regex_match(got[i], std::regex(std::to_string(i) + ": [0-9]+"))) << got[i];
+  }
 }
 
 TEST(Tour, E57_TheProducerIsStopped) {
@@ -1148,7 +1150,9 @@ TEST(Tour, E57_TheProducerIsStopped) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> got = lines(r.out);
   ASSERT_EQ(got.size(), 5u) << r.out;
-  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(matches(got[i], "^" + std::to_string(i) + ": [0-9]+$"));
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_TRUE(std::regex_match(got[i], std::regex(std::to_string(i) + ": [0-9]+"))) << got[i];
+  }
   EXPECT_EQ(got[4], "newRandStream closure exited.");
 }
 
