@@ -102,10 +102,10 @@ bool is_runtime_frame(const Symbol& sym) {
 
 bool is_runtime_frame(const std::string& fn) {
   static const char* const kPrefixes[] = {
-      "gocxx::rt::",    "gocxx::detail::",  "gocxx::run<",
-      "gocxx::go<",     "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
+      "gocxx::rt::",        "gocxx::detail::",  "gocxx::run<",
+      "gocxx::go<",         "gocxx::blocking<", "gocxx::sync::WaitGroup::go<",
       "gocxx::select<",  // Go's runtime.selectgo
-      "std::__invoke",  "std::invoke<",  "std::apply<",
+      "std::__invoke",      "std::invoke<",     "std::apply<",
       "std::__apply_impl<",  // GoTask unpacks go()'s arguments
   };
   // A template's linkage name starts with its return type ("void gocxx::go<...>").
