@@ -26,8 +26,9 @@ int main() {
     Chan<> stop = make_chan<>();
     n = 0;
     for ([[maybe_unused]] int val : patterns::or_done(stop, patterns::repeat(never_done, 7))) {
-      n++;
-      stop.close();  // after the first value
+      // After the first value. A value or two more may still come: or_done's select
+      // may take a ready send over the closed done (Go's random choice).
+      if (++n == 1) stop.close();
     }
     std::printf("done: loop ended\n");
     never_done.close();

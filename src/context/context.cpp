@@ -146,11 +146,14 @@ class Node {
           __builtin_prefetch(chan_ahead->first->done_chan.core(), 1);
           ++chan_ahead;
         }
+        // Cancel the child before it forgets us: while registered_with still names
+        // this node, a child whose last handle goes meanwhile waits in detach() for
+        // our lock, so it is not freed under this loop.
+        child->cancel_tree(e, cause, to_start);
         {
           rt::LockGuard child_guard(child->mu);
           child->registered_with = nullptr;
         }
-        child->cancel_tree(e, cause, to_start);
       }
       if (after && !after_done) {
         after_done = true;
