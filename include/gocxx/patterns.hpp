@@ -131,6 +131,16 @@ struct CloseOnExit {
 
 void check_interval(time::Duration interval);
 
+// The variadic sources' values, as the vector their other overloads take.
+template <class T, class... U>
+std::vector<T> values_of(T first, U... rest) {
+  std::vector<T> values;
+  values.reserve(1 + sizeof...(U));
+  values.push_back(std::move(first));
+  (values.push_back(T(std::move(rest))), ...);
+  return values;
+}
+
 }  // namespace detail
 
 // --- for-select building blocks ---------------------------------------------
@@ -172,11 +182,7 @@ RecvChan<T> generator(Done done, std::vector<T> values) {
 
 template <class T, class... U>
 requires(std::convertible_to<U, T>&&...) RecvChan<T> generator(Done done, T first, U... rest) {
-  std::vector<T> values;
-  values.reserve(1 + sizeof...(U));
-  values.push_back(std::move(first));
-  (values.push_back(T(std::move(rest))), ...);
-  return generator(std::move(done), std::move(values));
+  return generator(std::move(done), detail::values_of(std::move(first), std::move(rest)...));
 }
 
 // Sends values over and over, until done.
@@ -197,11 +203,7 @@ RecvChan<T> repeat(Done done, std::vector<T> values) {
 
 template <class T, class... U>
 requires(std::convertible_to<U, T>&&...) RecvChan<T> repeat(Done done, T first, U... rest) {
-  std::vector<T> values;
-  values.reserve(1 + sizeof...(U));
-  values.push_back(std::move(first));
-  (values.push_back(T(std::move(rest))), ...);
-  return repeat(std::move(done), std::move(values));
+  return repeat(std::move(done), detail::values_of(std::move(first), std::move(rest)...));
 }
 
 // Sends fn()'s results until done; fn runs in the stage's goroutine, again only
