@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "bench_util.hpp"
@@ -56,7 +57,13 @@ double find_primes(int finders) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {  // one phase alone, for profiling: b10_fanout FINDERS
+    int finders = std::atoi(argv[1]);
+    bench::result(("B10_fanout_" + std::string(argv[1])).c_str(),
+                  find_primes(finders < 1 ? 1 : finders), "ms");
+    return 0;
+  }
   int cpus = runtime::num_cpu();
   double one = find_primes(1);
   double many = find_primes(cpus);

@@ -115,11 +115,39 @@ struct Received {
   bool stopped = false;    // done stopped it
 };
 
-template <class T>
-Received<T> recv_unless_done(const Done& done, const RecvChan<T>& in) {
+// The for-select receive. Only a receive that must wait selects: done is looked at
+// first without a lock (a stage goroutine's done is shared by every stage, so
+// locking it on each value makes its cache line travel between processors), then
+// in alone. Where both are ready either answer is one select could give.
+template <class T, class C>
+Received<T> recv_unless_done(const Done& done, const C& in) {
   Received<T> r;
+  if (!done.chan()) {
+    r.value = in.recv();
+    return r;
+  }
+  if (done.chan().try_recv()) {
+    r.stopped = true;
+    return r;
+  }
+  if (std::optional<std::optional<T>> ready = in.try_recv()) {
+    r.value = std::move(*ready);
+    return r;
+  }
   if (select(recv(in, r.value), recv(done.chan())) == 1) r.stopped = true;
   return r;
+}
+
+// The for-select send, with recv_unless_done's fast paths.
+template <class C, class T>
+bool send_unless_done(const Done& done, const C& out, T&& value) {
+  if (!done.chan()) {
+    out.send(std::move(value));
+    return true;
+  }
+  if (done.chan().try_recv()) return false;
+  if (out.try_send(std::move(value))) return true;
+  return select(send(out, std::move(value)), recv(done.chan())) == 0;
 }
 
 // Shuts a stage's outputs when its goroutine ends, however it ends.
@@ -150,7 +178,7 @@ template <::gocxx::detail::SendableChan C, class V>
 requires std::convertible_to<V, detail::elem_t<C>>
 bool send_or_done(const Done& done, const C& out, V&& value) {
   using T = detail::elem_t<C>;
-  return select(send(out, T(std::forward<V>(value))), recv(done.chan())) == 0;
+  return detail::send_unless_done(done, out, T(std::forward<V>(value)));
 }
 
 // The for-select receive: the next value of in; nullopt when in is closed or done
@@ -354,7 +382,7 @@ RecvChan<typename detail::StreamOf<detail::elem_t<S>>::type> bridge(Done done, c
       if (!stream) return;
       RecvChan<T> values(std::move(*stream));
       for (;;) {
-        detail::Received<T> r = detail::recv_unless_done(done, values);
+        detail::Received<T> r = detail::recv_unless_done<T>(done, values);
         if (r.stopped) return;
         if (!r.value) break;  // this stream is drained: the next one
         if (!send_or_done(done, out, std::move(*r.value))) return;

@@ -7,6 +7,8 @@
 // moves half of itself to the global queue (Go's runqputslow), so a burst of spawns
 // spreads to other processors. The global queue and the idle-P list are guarded by
 // sched().lock; the _locked functions check it in debug builds.
+#include <time.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -140,10 +142,6 @@ P* pidle_get_locked(Sched& s) noexcept {
 // The local deque's cold paths.
 // ---------------------------------------------------------------------------
 
-// ---------------------------------------------------------------------------
-// Local run queue.
-// ---------------------------------------------------------------------------
-
 void runq_put_slow(P* p, G* g) noexcept {
   Sched& s = sched();
   G* head = g;
@@ -174,10 +172,6 @@ G* runq_take_head(P* p) noexcept {
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// Stealing.
-// ---------------------------------------------------------------------------
-
 G* steal_from(P* p, P* victim, bool take_runnext) {
   std::int64_t n = victim->runq.size();
   if (n == 0) {
@@ -185,10 +179,21 @@ G* steal_from(P* p, P* victim, bool take_runnext) {
     G* g = victim->runnext.load(std::memory_order_relaxed);
     if (g == nullptr) return nullptr;
     if (victim->status.load(std::memory_order_relaxed) == PStatus::running) {
-      // The owner is probably about to switch to it (a ping-pong partner); give it
-      // ~3 us first, as Go does, without a system call.
-      for (int i = 0; i < 300; ++i) cpu_relax();
-      if (victim->runnext.load(std::memory_order_relaxed) != g) return nullptr;
+      // The owner is probably about to switch to it (a ping-pong partner, or a
+      // pipeline stage it feeds): give it time first, as Go does, by sleeping
+      // rather than spinning. The sleep asks for 3 us and lasts the kernel's timer
+      // slack (~50 us); a thief that spins through the same wait slows the owner
+      // (B10 with one finder at P=2: 215 ms spinning, 184 ms sleeping). If the
+      // owner switched goroutines meanwhile, it is serving its runnext (runq_get
+      // takes it first), and a runnext that holds g again is the next turn of a
+      // ping-pong: moving one partner to this processor would make every turn a
+      // cross-processor wake-up. Only a runnext left waiting is taken.
+      std::uint64_t tick = victim->schedtick;
+      struct timespec pause = {0, 3000};
+      nanosleep(&pause, nullptr);
+      if (victim->runnext.load(std::memory_order_relaxed) != g || victim->schedtick != tick) {
+        return nullptr;
+      }
     }
     if (victim->runnext.compare_exchange_strong(g, nullptr, std::memory_order_acquire,
                                                 std::memory_order_relaxed)) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -147,6 +148,14 @@ func findPrimes(finders int) float64 {
 }
 
 func main() {
+	if len(os.Args) > 1 { // one phase alone, for profiling: b10_fanout FINDERS
+		finders, err := strconv.Atoi(os.Args[1])
+		if err != nil || finders < 1 {
+			finders = 1
+		}
+		fmt.Printf("RESULT name=B10_fanout_%s value=%.3f unit=ms\n", os.Args[1], findPrimes(finders))
+		return
+	}
 	cpus := runtime.NumCPU()
 	one := findPrimes(1)
 	many := findPrimes(cpus)
