@@ -4,7 +4,10 @@
 // `continue numLoop`). The test (main here) waits for the first heartbeat before it
 // applies its 2s timeout per receive, so the start-up delay cannot make it time out.
 // Prints results 0, 1, 2, 3, 5, then exits 0; a timeout prints Go's test failure
-// and exits 1.
+// and exits 1. The stage is written out rather than taken from
+// patterns::heartbeat, whose pulses start at the call: this DoWork's start only
+// after its start-up delay, which is what the test's first receive waits out. Its
+// pulse is the library's (a send that drops the beat nobody takes).
 // Usage: tour_E76 [--scale N] [--elapsed]
 //   --scale N   divides every duration by N
 //   --elapsed   then prints the time the test took, as `elapsed <Go duration>`
@@ -27,13 +30,14 @@ namespace {
 
 long scale = 1;  // --scale
 
-std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<int>> DoWork(
-    const gocxx::RecvChan<std::any>& done, Duration pulseInterval, const std::vector<int>& nums) {
-  auto heartbeat = gocxx::make_chan<std::any>(1);
+std::pair<gocxx::RecvChan<>, gocxx::RecvChan<int>> DoWork(const gocxx::RecvChan<std::any>& done,
+                                                          Duration pulseInterval,
+                                                          const std::vector<int>& nums) {
+  auto heartbeat = gocxx::make_chan<>(1);
   auto intStream = gocxx::make_chan<int>();
   gocxx::go([=] {
     struct DeferClose {  // defer close(heartbeat); defer close(intStream)
-      gocxx::Chan<std::any> heartbeat;
+      gocxx::Chan<> heartbeat;
       gocxx::Chan<int> ints;
       ~DeferClose() {
         ints.close();
@@ -49,7 +53,7 @@ std::pair<gocxx::RecvChan<std::any>, gocxx::RecvChan<int>> DoWork(
           case 0:
             return;
           case 1:
-            gocxx::select(gocxx::send(heartbeat, std::any(gocxx::Unit{})), gocxx::default_case());
+            gocxx::patterns::pulse(heartbeat);
             break;
           case 2:
             sent = true;  // continue numLoop: a result was sent, on to the next
