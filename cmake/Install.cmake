@@ -6,6 +6,14 @@ install(TARGETS gocxx EXPORT gocxxTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# gocxx::testing, where it was built: find_package(gocxx) then looks for GoogleTest.
+set(GOCXX_INSTALLS_TESTING OFF)
+if(TARGET gocxx_testing)
+  install(TARGETS gocxx_testing EXPORT gocxxTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  set(GOCXX_INSTALLS_TESTING ON)
+endif()
 install(DIRECTORY include/gocxx DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${PROJECT_BINARY_DIR}/include/gocxx/version.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gocxx)
