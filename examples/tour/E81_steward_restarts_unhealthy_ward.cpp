@@ -10,8 +10,9 @@
 //   HH:MM:SS main: halting steward and ward.
 //   HH:MM:SS Done
 // The steward is patterns::Steward, whose restart hook logs the restart. Time is
-// scaled down a hundredfold (a 40 ms timeout, halting at 90 ms); --full runs the
-// tutorial's times. --steady prints the time since the start instead of the clock.
+// scaled down a hundredfold (a 40 ms timeout, halting at 90 ms); --scale N divides
+// the tutorial's times by N instead, --full runs them as they are. --steady prints
+// the time since the start instead of the clock.
 // Ported with the tutorial's bug fixed: a ward heartbeat continues monitorLoop.
 #include <chrono>
 #include <cstdio>
@@ -26,10 +27,13 @@ using namespace gocxx;
 int main(int argc, char** argv) {
   bool full = false;
   bool steady = false;
-  if (!tour::parse_flags(argc, argv, {{"--full", nullptr, &full}, {"--steady", nullptr, &steady}},
-                         "[--full] [--steady]"))
+  long scale = 100;
+  if (!tour::parse_flags(
+          argc, argv,
+          {{"--scale", &scale}, {"--full", nullptr, &full}, {"--steady", nullptr, &steady}},
+          "[--scale N] [--full] [--steady]"))
     return 2;
-  long scale = full ? 1 : 100;
+  if (full) scale = 1;
   return run([scale, steady] {
     tour::Log log(steady);
     // Goroutines copy the log: the last ward may still log while main returns.

@@ -286,6 +286,9 @@ class WaitGroup {
   // High 32 bits: the counter. Low 32 bits: the number of waiters.
   std::atomic<std::uint64_t> state_{0};
   std::uint32_t sema_ = 0;
+  // The fake-time bubble of the add that raised the counter from zero: a wait
+  // in the same bubble is durable (gocxx::testing::bubble).
+  std::atomic<void*> bubble_{nullptr};
 };
 
 }  // namespace gocxx::sync

@@ -1,6 +1,7 @@
-// Tools for testing concurrent code with GoogleTest: leak checks (Uber's goleak)
-// and the current test's context (Go 1.24's T.Context). A separate library,
-// gocxx::testing, so production code does not link GoogleTest.
+// Tools for testing concurrent code with GoogleTest: fake-time bubbles (Go's
+// testing/synctest), leak checks (Uber's goleak) and the current test's context
+// (Go 1.24's T.Context). A separate library, gocxx::testing, so production code
+// does not link GoogleTest.
 //
 //   TEST(Server, StopsItsWorkers) {
 //     Server s(gocxx::testing::test_context());  // cancelled when the test ends
@@ -26,9 +27,54 @@
 #include <vector>
 
 #include "context.hpp"
+#include "detail/bubble.hpp"
 #include "time.hpp"
 
 namespace gocxx::testing {
+
+// --- fake-time bubbles (Go's testing/synctest) ----------------------------------
+
+// Go 1.25's synctest.Test: runs f in a new goroutine inside a new bubble and
+// returns once every goroutine of the bubble has exited. Goroutines started by a
+// bubble goroutine belong to it. Inside, time::now() starts at 2000-01-01
+// 00:00:00 UTC (now().time_since_epoch() is 946684800s) and moves only when every
+// goroutine of the bubble is durably blocked: then the timers already due fire,
+// else a goroutine in wait() returns, else the clock jumps to the earliest timer
+// of the bubble, which fires. Timers, tickers, sleep, after, context deadlines and
+// rate limiters inside use that clock, so a one-hour timeout takes no real time.
+//
+// Durably blocked: a send, receive or select on channels made in the bubble (a
+// select only if all its channels are), time::sleep, Cond::wait, a WaitGroup's
+// wait after an add made in the bubble, a nil channel. Not durable: Mutex and
+// RWMutex locks, I/O, blocking(), channels made outside the bubble.
+//
+// Failures: with every goroutine durably blocked and no timer to move the clock,
+// bubble throws a Panic whose message is `fatal error: all goroutines in bubble
+// are blocked`, a blank line and the bubble's goroutines' tracebacks; once f has
+// returned the clock stops, and
+// goroutines left blocked give "fatal error: main bubble goroutine has exited but
+// blocked goroutines remain". Those goroutines stay blocked. An exception escaping
+// f is rethrown here once the bubble's goroutines have exited. Using a bubble's
+// channel or timer from outside it is Go's fatal error (`send on synctest channel
+// from outside bubble`, ...). Called inside a bubble: Panic("synctest.Run called
+// from within a synctest bubble"). Callable from a TEST body or a goroutine.
+template <class F>
+void bubble(F&& f) {
+  auto* fp = &f;
+  gocxx::detail::bubble_run([](void* p) { (*static_cast<decltype(fp)>(p))(); }, fp);
+}
+
+// Go 1.25's synctest.Wait: returns once every other goroutine of the caller's
+// bubble is durably blocked. Panics "goroutine is not in a bubble" outside one,
+// and "wait already in progress" while another goroutine of the bubble waits.
+void wait();
+
+// Go 1.27's synctest.Sleep: time::sleep(d), then wait(). Outside a bubble it
+// panics as wait() does, without sleeping.
+void sleep(time::Duration d);
+
+// Whether the caller belongs to a bubble.
+bool in_bubble() noexcept;
 
 // --- leak checks ----------------------------------------------------------------
 

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "chan.hpp"
+#include "detail/bubble.hpp"
 #include "errors.hpp"
 
 namespace gocxx::rt {
@@ -120,7 +121,11 @@ void sleep(std::chrono::duration<Rep, Period> d) {
   detail::sleep_ns(detail::saturating_ns(d));
 }
 
+// The current instant: inside a fake-time bubble (gocxx::testing::bubble), the
+// bubble's clock.
 inline Time now() noexcept {
+  if (detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    return detail::bubble_aware_now();
   return std::chrono::steady_clock::now();
 }
 

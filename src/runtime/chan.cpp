@@ -11,12 +11,14 @@
 #include <new>
 
 #include "chan_internal.hpp"
+#include "gocxx/detail/bubble.hpp"
 #include "gocxx/errors.hpp"
 #include "panic.hpp"
 
 namespace gocxx::rt {
 
 [[noreturn]] void block_forever(const char* wait_reason) {
+  if (G* self = current_g(); self->bubble != nullptr) self->durable_park = true;
   park([](G*, void*) {}, nullptr, wait_reason, kChanWaitForever);
   fatal("runtime: a goroutine blocked forever was woken");
 }
@@ -65,6 +67,8 @@ ChanCore* chan_make(const ElemOps* ops, std::int64_t capacity) {
   c->capacity = capacity;
   c->stride = stride;
   c->buf = static_cast<unsigned char*>(mem) + header;
+  if (detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    c->bubble = rt::current_bubble();
   return c;
 }
 
@@ -96,6 +100,7 @@ bool send_impl(ChanCore* c, void* src, bool block) {
     if (!block) return false;
     rt::block_forever("chan send (nil chan)");
   }
+  rt::check_chan_bubble(c, "send on");
   // Fast failure without the lock: a closed channel cannot go from "ready to send"
   // to "not ready", so reading closed, then full, is a consistent snapshot.
   if (!block && c->closed.load(std::memory_order_relaxed) == 0 && c->full()) return false;
@@ -186,6 +191,7 @@ TryRecv recv_impl(ChanCore* c, void* dst, bool block) {
     if (!block) return TryRecv::would_block;
     rt::block_forever("chan receive (nil chan)");
   }
+  rt::check_chan_bubble(c, "receive on");
   if (c->timer == nullptr) return rt::chan_recv_core(c, dst, block);
   // A timer's channel: run the timer if it is due; while we may block on it, it
   // must be in a heap (Go 1.23's blockTimerChan).
@@ -217,6 +223,7 @@ TryRecv chan_try_recv(ChanCore* c, void* dst) {
 
 void chan_close(ChanCore* c) {
   if (c == nullptr) throw Panic("close of nil channel");
+  rt::check_chan_bubble(c, "close of");
   c->lock();
   if (c->closed.load(std::memory_order_relaxed) != 0) {
     c->unlock();

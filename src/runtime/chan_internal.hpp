@@ -108,7 +108,8 @@ class ChanCore {
   std::int64_t sendx GOCXX_GUARDED_BY(mu) = 0;  // the ring's next send and receive slots
   std::int64_t recvx GOCXX_GUARDED_BY(mu) = 0;
   std::atomic<std::uint32_t> closed{0};
-  rt::Timer* timer = nullptr;  // time::Timer/Ticker channels: the timer feeding it (owned)
+  rt::Timer* timer = nullptr;    // time::Timer/Ticker channels: the timer feeding it (owned)
+  rt::Bubble* bubble = nullptr;  // made inside this fake-time bubble (synctest.cpp)
   rt::WaitQ recvq;
   rt::WaitQ sendq;
   rt::Lock mu;
@@ -223,8 +224,21 @@ inline G* complete_wait(Sudog* sg, bool success) noexcept {
 // for the goroutine-leak profile.
 inline void park_on_sudogs(Sudog* sgs, int n, ParkCommit commit, void* arg,
                            const char* wait_reason) {
-  sgs[0].g->chan_wait_sudogs = sgs;
+  G* g = sgs[0].g;
+  g->chan_wait_sudogs = sgs;
+  if (g->bubble != nullptr) [[unlikely]] {
+    // Durable only if every channel waited on is the bubble's (Go's synctest).
+    bool durable = true;
+    for (int i = 0; i < n; ++i) durable = durable && sgs[i].c->bubble == g->bubble;
+    g->durable_park = durable;
+  }
   park(commit, arg, wait_reason, static_cast<std::uint32_t>(n));
+}
+
+// Go's fatal error for a bubble's channel used from outside the bubble.
+inline void check_chan_bubble(const detail::ChanCore* c, const char* op) noexcept {
+  if (c->bubble != nullptr && !bubble_allows(c->bubble)) [[unlikely]]
+    bubble_misuse(op, "channel");
 }
 
 // A receive without the timer-channel hooks (which call it themselves).

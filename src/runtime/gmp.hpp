@@ -125,6 +125,8 @@ class Racy {
   std::atomic<T> v_;
 };
 
+struct Bubble;
+
 struct G {
   enum class Kind : std::uint8_t {
     goroutine,  // a goroutine, on its own stack
@@ -179,6 +181,15 @@ struct G {
   FutexWord<ThreadWake> thread_wake{ThreadWake::waiting};  // Kind::thread only
 
   Timer* sleep_timer = nullptr;  // time::sleep's timer, made on first use
+
+  // --- fake-time bubbles (synctest.cpp) ---
+  // The bubble this goroutine belongs to (inherited from its creator; fixed for
+  // life). durable_park: the park about to happen is a durable block (set by the
+  // blocking operation, consumed by after_park). bubble_blocked: counted as
+  // durably blocked in its bubble until ready() counts it back (bubble.mu).
+  Bubble* bubble = nullptr;
+  bool durable_park = false;
+  bool bubble_blocked = false;
 
   // What a goroutine parked on channels waits on, for the goroutine-leak profile
   // (leak.cpp): written by the goroutine before it parks, read by the analysis

@@ -38,6 +38,7 @@
 
 #include "context_switch.hpp"
 #include "futex.hpp"
+#include "gocxx/detail/bubble.hpp"
 #include "panic.hpp"
 
 namespace gocxx::rt {
@@ -581,6 +582,17 @@ void after_park(G* g, void* arg) {
   // reader that sees `waiting` (pin_switched_out) finds the registers it saved; and
   // before the commit lets a waker find it. Release: the reader sees the stack too.
   g->status.store(GStatus::waiting, std::memory_order_release);
+  if (g->bubble != nullptr) [[unlikely]] {
+    // Counted as durably blocked before the commit lets a waker find it, but as
+    // still parking until the commit is done (it may arm the timer the bubble's
+    // driver is to move the clock to).
+    Bubble* b = g->bubble;
+    if (bubble_parked(g)) {
+      commit->first(g, commit->second);
+      if (G* driver = bubble_park_committed(b)) ready(driver);
+      return;
+    }
+  }
   commit->first(g, commit->second);
 }
 
@@ -853,6 +865,8 @@ void ready(G* g) {
   Sched& s = sched();
   GStatus was = g->status.exchange(GStatus::runnable, std::memory_order_relaxed);
   if (was != GStatus::waiting) fatal("runtime: bad goroutine status in ready");
+  if (g->bubble_blocked) [[unlikely]]
+    bubble_readied(g);
   M* m = current_m();
   if (m != nullptr && m->p != nullptr && !s.migrate_every_switch.load(std::memory_order_relaxed)) {
     if (m->p->schedtick % kLatencySampleEvery == 0) [[unlikely]]
@@ -886,6 +900,8 @@ void ready_list(G* head) {
     if (g->status.exchange(GStatus::runnable, std::memory_order_relaxed) != GStatus::waiting) {
       fatal("runtime: bad goroutine status in ready");
     }
+    if (g->bubble_blocked) [[unlikely]]
+      bubble_readied(g);
   }
   global_put_batch(batch);
   // Wake as many idle processors as there is work for; each spinner wakes the next.
@@ -928,6 +944,8 @@ void run_task(G* g) {
     sched().goroutines_no_p.fetch_sub(1, std::memory_order_relaxed);
   }
   if (g->labels != nullptr) labels_release(labels_exchange(g, nullptr));
+  if (g->bubble != nullptr) [[unlikely]]
+    bubble_exiting(g);
   bool locked = g->locked_m != nullptr;
   if (locked) {
     m->locked_g = nullptr;
@@ -958,6 +976,10 @@ void start_g(G* g, const detail::TaskOps* ops, void* creator_pc) {
   M* m = current_m();
   P* p = m != nullptr ? m->p : nullptr;
   g->task_ops = ops;
+  if (detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0 && g->bubble == nullptr)
+      [[unlikely]] {
+    if (Bubble* b = current_bubble()) bubble_spawned(g, b);  // goroutines inherit the bubble
+  }
   g->parent_id = self->kind == G::Kind::goroutine ? static_cast<std::uint64_t>(self->id) : 0;
   g->creator_pc = creator_pc;
   if (self->labels != nullptr) g->labels = labels_retain(self->labels);  // Go: inherited

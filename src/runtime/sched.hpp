@@ -537,6 +537,35 @@ void set_stall_threshold(std::int64_t ns) noexcept;
 void check_stall(P* p, std::uint64_t tick, std::int64_t since, std::int64_t now);
 
 // ---------------------------------------------------------------------------
+// synctest.cpp: fake-time bubbles (Go's testing/synctest)
+// ---------------------------------------------------------------------------
+
+// The bubble whose work the caller does: the calling goroutine's, or the one
+// whose timers the calling thread is running for it. Null outside every bubble.
+Bubble* current_bubble() noexcept;
+// The bubble's fake clock, or the monotonic clock for b == nullptr.
+std::int64_t bubble_nanotime(const Bubble* b) noexcept;
+// start_g: g, created by the caller, joins b.
+void bubble_spawned(G* g, Bubble* b) noexcept;
+// goexit0: g, of a bubble, is about to end.
+void bubble_exiting(G* g) noexcept;
+// after_park: g, of a bubble, is switched out; a durable park counts it as
+// blocked (returns true) and as parking until bubble_park_committed(g's bubble),
+// called after the park's commit, which returns the bubble's driver to ready if
+// the bubble has become quiescent.
+bool bubble_parked(G* g) noexcept;
+G* bubble_park_committed(Bubble* b) noexcept;
+// ready(): g was counted as durably blocked.
+void bubble_readied(G* g) noexcept;
+// Go's fatal error for a bubble's channel or timer used from outside it:
+// `<op> synctest channel from outside bubble` (op: "send on", "close of"...).
+[[noreturn]] void bubble_misuse(const char* op, const char* what) noexcept;
+// Whether the caller may use something of bubble b (nullptr: anything may).
+inline bool bubble_allows(const Bubble* b) noexcept {
+  return b == nullptr || b == current_bubble();
+}
+
+// ---------------------------------------------------------------------------
 // Random numbers (inline): wyrand, for steal order and select's poll order.
 // ---------------------------------------------------------------------------
 

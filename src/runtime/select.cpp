@@ -142,6 +142,7 @@ SelectResult select_core(CaseRef* cases, int n) {
       continue;
     }
     if (cases[i].chan == nullptr) continue;
+    rt::check_chan_bubble(cases[i].chan, "select on");
     int j = static_cast<int>(rt::fast_rand_n(static_cast<std::uint32_t>(norder + 1)));
     pollorder[norder] = pollorder[j];
     pollorder[j] = static_cast<std::uint16_t>(i);

@@ -57,7 +57,7 @@ bool can_acquire(std::uint32_t* addr) noexcept {
 
 }  // namespace
 
-void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
+void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo, bool durable) {
   if (can_acquire(addr)) return;
   SemaRoot& root = root_for(addr);
   G* self = current_g();
@@ -87,6 +87,7 @@ void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo) {
       }
       root.tail = &w;
     }
+    if (durable && self->bubble != nullptr) self->durable_park = true;
     park_unlock(root.lock, wait_reason);
     if (w.acquired) return;
     w.next = w.prev = nullptr;

@@ -11,7 +11,9 @@
 namespace gocxx::rt {
 
 // Waits until *addr > 0, then decrements it. Parks the goroutine (or the thread).
-void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo = false);
+// durable: in a fake-time bubble, the wait counts as durably blocked (WaitGroup).
+void sema_acquire(std::uint32_t* addr, const char* wait_reason, bool lifo = false,
+                  bool durable = false);
 // Increments *addr and wakes one waiter (FIFO), handing the count straight to it.
 void sema_release(std::uint32_t* addr);
 

@@ -10,12 +10,17 @@
 
 #include "chan_internal.hpp"
 #include "futex.hpp"
+#include "gocxx/detail/bubble.hpp"
 #include "sched.hpp"
+#include "synctest.hpp"
 
 namespace gocxx::rt {
 
 std::int64_t deadline_after(std::int64_t d) noexcept {
-  std::int64_t now = nanotime();
+  // In a bubble, on its clock.
+  std::int64_t now = detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0
+                         ? bubble_nanotime(current_bubble())
+                         : nanotime();
   if (d <= 0) return now;
   if (d > INT64_MAX - now) return INT64_MAX;
   return now + d;
@@ -143,11 +148,11 @@ void heap_set(Timer* t) noexcept GOCXX_REQUIRES(t->mu) {
       sift_up(h, i);
       sift_down(h, static_cast<std::size_t>(t->heap_index));
       publish_min(h);
-      timer_added(t->when);
+      if (t->bubble == nullptr) timer_added(t->when);
       return;
     }
   }
-  h = local_timer_heap();
+  h = t->bubble != nullptr ? &t->bubble->timers : local_timer_heap();
   take_heap_refs(t);
   {
     LockGuard guard(h->mu);
@@ -157,7 +162,7 @@ void heap_set(Timer* t) noexcept GOCXX_REQUIRES(t->mu) {
     t->heap.store(h, std::memory_order_release);
     publish_min(h);
   }
-  timer_added(t->when);
+  if (t->bubble == nullptr) timer_added(t->when);  // a bubble's driver runs its own
 }
 
 // Whether t needs a heap: function and sleep timers always; channel timers only
@@ -216,13 +221,20 @@ bool timer_modify(Timer* t, std::int64_t when, std::int64_t period) {
   ++t->seq;
   t->when = when;
   t->period = period;
+  if (t->is_chan() && t->period == 0 && drain(t)) pending = true;
+  if (t->is_chan() && t->period > 0) drain(t);
+  // A bubble's timer that is already due fires now, without waiting for the
+  // bubble to block (Go's synctest: a zero-delay timer's channel is ready at once).
+  if (t->bubble != nullptr && when > 0 && when <= bubble_nanotime(t->bubble)) [[unlikely]] {
+    heap_remove(t);
+    fire_locked(t, bubble_nanotime(t->bubble));
+    return pending;
+  }
   if (wants_heap(t)) {
     heap_set(t);
   } else {
     heap_remove(t);
   }
-  if (t->is_chan() && t->period == 0 && drain(t)) pending = true;
-  if (t->is_chan() && t->period > 0) drain(t);
   t->mu.unlock();
   return pending;
 }
@@ -241,7 +253,7 @@ bool timer_stop(Timer* t) {
 void chan_timer_maybe_run(Timer* t) {
   t->mu.lock();
   if (t->when > 0) {
-    std::int64_t now = nanotime();
+    std::int64_t now = t->bubble != nullptr ? bubble_nanotime(t->bubble) : nanotime();
     if (t->when <= now) {
       heap_remove(t);
       fire_locked(t, now);
@@ -298,6 +310,9 @@ void sleep_ns(std::int64_t ns) {
     t->arg = self;
     self->sleep_timer = t;
   }
+  // A G is reused across bubbles: the timer follows this sleep's goroutine.
+  self->sleep_timer->bubble = self->bubble;
+  if (self->bubble != nullptr) self->durable_park = true;
   struct Arm {
     Timer* t;
     std::int64_t when;

@@ -28,6 +28,7 @@
 
 namespace gocxx::rt {
 
+struct Bubble;
 struct G;
 struct P;
 struct TimerHeap;
@@ -65,6 +66,9 @@ struct Timer {
   void (*destroy_arg)(void* arg) = nullptr;  // frees arg with the timer
   detail::ChanCore* chan = nullptr;          // channel timers: where values go (not owned)
   bool internal = false;                     // the runtime's own (user_timers_in_heaps)
+  // A bubble's timer: on the bubble's fake clock and in its heap, fired by its
+  // driver (synctest.cpp). Set before the timer is first armed.
+  Bubble* bubble = nullptr;
 
   std::atomic<TimerHeap*> heap{nullptr};  // set under mu + heap.mu; cleared under heap.mu
   int heap_index = -1;                    //                                       [heap.mu]

@@ -40,6 +40,7 @@ void Cond::wait() {
       tail_->next = &w;
     }
     tail_ = &w;
+    if (w.g->bubble != nullptr) w.g->durable_park = true;  // durable in a bubble
     rt::park_unlock(lock, "sync.Cond.Wait");
   }
   l.lock();

@@ -2,8 +2,10 @@
 // the high half, waiter count in the low half) and a runtime semaphore.
 #include <cstdint>
 
+#include "gocxx/detail/bubble.hpp"
 #include "gocxx/errors.hpp"
 #include "gocxx/sync.hpp"
+#include "runtime/sched.hpp"
 #include "runtime/sema.hpp"
 
 namespace gocxx::sync {
@@ -16,6 +18,10 @@ void WaitGroup::add(int delta) {
   auto v = static_cast<std::int32_t>(state >> 32);
   auto w = static_cast<std::uint32_t>(state);
   if (v < 0) throw Panic("sync: negative WaitGroup counter");
+  if (delta > 0 && v == delta && detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0)
+      [[unlikely]] {
+    bubble_.store(rt::current_bubble(), std::memory_order_relaxed);
+  }
   if (w != 0 && delta > 0 && v == delta) {
     throw Panic("sync: WaitGroup misuse: Add called concurrently with Wait");
   }
@@ -34,7 +40,11 @@ void WaitGroup::wait() {
     if ((state >> 32) == 0) return;
     if (state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel,
                                      std::memory_order_acquire)) {
-      rt::sema_acquire(&sema_, "sync.WaitGroup.Wait");
+      rt::Bubble* mine = detail::g_bubbles_alive.load(std::memory_order_relaxed) != 0
+                             ? rt::current_bubble()
+                             : nullptr;
+      bool durable = mine != nullptr && bubble_.load(std::memory_order_relaxed) == mine;
+      rt::sema_acquire(&sema_, "sync.WaitGroup.Wait", false, durable);
       if (state_.load(std::memory_order_acquire) != 0) {
         throw Panic("sync: WaitGroup is reused before previous Wait has returned");
       }

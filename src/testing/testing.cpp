@@ -135,6 +135,20 @@ std::set<std::uint64_t> never_wake() {
 
 }  // namespace
 
+void wait() {
+  gocxx::detail::bubble_wait();
+}
+
+void sleep(time::Duration d) {
+  if (!in_bubble()) throw Panic("goroutine is not in a bubble");
+  time::sleep(d);
+  wait();
+}
+
+bool in_bubble() noexcept {
+  return gocxx::detail::in_bubble();
+}
+
 std::vector<std::string> find_leaks(const LeakOptions& options) {
   time::Time deadline = time::add(time::now(), options.grace);
   time::Duration backoff = std::chrono::microseconds(100);

@@ -1,8 +1,10 @@
 // The time package over the runtime timers (src/runtime/timer.cpp).
 #include "gocxx/time.hpp"
 
+#include "gocxx/detail/bubble.hpp"
 #include "gocxx/runtime.hpp"
 #include "runtime/chan_internal.hpp"
+#include "runtime/sched.hpp"
 #include "runtime/timer.hpp"
 
 namespace gocxx::detail {
@@ -46,7 +48,8 @@ ChanTimer make_chan_timer(std::int64_t delay_ns, std::int64_t period_ns) {
   t->fn = send_time;
   t->chan = c.core();
   c.core()->timer = t;
-  rt::timer_retain(t);  // and the handle's
+  t->bubble = c.core()->bubble;  // made in a bubble: on its clock
+  rt::timer_retain(t);           // and the handle's
   TimerRef ref(t);
   rt::timer_modify(t, rt::deadline_after(delay_ns), period_ns);
   return {std::move(c), std::move(ref)};
@@ -57,6 +60,7 @@ TimerRef make_func_timer(std::int64_t delay_ns, std::function<void()> f) {
   t->fn = start_func;
   t->arg = new Func{std::move(f)};
   t->destroy_arg = [](void* a) { delete static_cast<Func*>(a); };
+  if (g_bubbles_alive.load(std::memory_order_relaxed) != 0) t->bubble = rt::current_bubble();
   TimerRef ref(t);
   rt::timer_modify(t, rt::deadline_after(delay_ns), 0);
   return ref;
@@ -67,12 +71,16 @@ bool timer_stop(const TimerRef& t, const char* uninitialized_msg) {
     if (uninitialized_msg != nullptr) throw Panic(uninitialized_msg);
     return false;
   }
+  if (!rt::bubble_allows(t.get()->bubble)) [[unlikely]]
+    rt::bubble_misuse("stop of", "timer");
   return rt::timer_stop(t.get());
 }
 
 bool timer_reset(const TimerRef& t, std::int64_t delay_ns, std::int64_t period_ns,
                  const char* uninitialized_msg) {
   if (t.get() == nullptr) throw Panic(uninitialized_msg);
+  if (!rt::bubble_allows(t.get()->bubble)) [[unlikely]]
+    rt::bubble_misuse("reset of", "timer");
   return rt::timer_modify(t.get(), rt::deadline_after(delay_ns), period_ns);
 }
 

@@ -227,6 +227,21 @@ TEST(LeakCheckListener, FailsTheTestThatLeaksAndOnlyIt) {
   EXPECT_NE(r.out.find("1 FAILED TEST"), std::string::npos) << r.out;
 }
 
+// A bubble's channel or timer used from outside the bubble is Go's fatal error.
+TEST(Bubble, UseFromOutsideIsAFatalError) {
+  for (auto [what, message] :
+       {std::pair{"send", "send on synctest channel from outside bubble"},
+        std::pair{"close", "close of synctest channel from outside bubble"},
+        std::pair{"select", "select on synctest channel from outside bubble"},
+        std::pair{"stop", "stop of synctest timer from outside bubble"}}) {
+    gocxx::testing::ProcessResult r =
+        gocxx::testing::run_process({GOCXX_TESTING_SCENARIOS, "misuse", what}, {}, 60);
+    EXPECT_EQ(r.exit_code, 2) << what << "\n" << r.out << r.err;
+    EXPECT_EQ(r.err.rfind(std::string("fatal error: ") + message + "\n", 0), 0u) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+}
+
 // --- test_context ----------------------------------------------------------------
 
 class TestContext : public gocxx::testing::Test {

@@ -1266,8 +1266,10 @@ TEST(Tour, E70_AQueueDecouplesTheStages) {
 }
 
 TEST(Tour, E81_StewardRestartsAWardThatNeverBeats) {
-  // Scaled a hundredfold: timeout 40 ms, halting at 90 ms.
-  ProcessResult r = tour("E81", {"--steady"});
+  // Scaled tenfold: timeout 400 ms, halting at 900 ms, so the second restart (at
+  // 800 ms) comes 100 ms before the halt even in a sanitizer build on a busy
+  // machine (a hundredfold left 10 ms, too little under ThreadSanitizer).
+  ProcessResult r = tour("E81", {"--steady", "--scale", "10"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   std::vector<LogLine> log = steady_log(r.out);
@@ -1285,12 +1287,12 @@ TEST(Tour, E81_StewardRestartsAWardThatNeverBeats) {
       EXPECT_EQ(hello, restarting + 1) << "a restart precedes each later Hello\n" << r.out;
     } else if (m == "steward: ward unhealthy; restarting") {
       restarting++;
-      EXPECT_GE(log[i].at, 0.040 * restarting - 0.001);  // one timeout after the last start
+      EXPECT_GE(log[i].at, 0.400 * restarting - 0.001);  // one timeout after the last start
     } else if (m == "ward: I am halting.") {
       halting++;
     } else if (m == "main: halting steward and ward.") {
       halting_main = i;
-      EXPECT_GE(log[i].at, 0.090 - 0.001);
+      EXPECT_GE(log[i].at, 0.900 - 0.001);
     } else if (m == "Done") {
       done_seen = true;
     } else {
