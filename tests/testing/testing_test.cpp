@@ -41,15 +41,17 @@ namespace {
 using gocxx::testing::find_leaks;
 using gocxx::testing::LeakOptions;
 
-// Options with a grace period and, optionally, functions to ignore; the goroutine
-// MarksAGoroutineNothingCanWake strands is always ignored, so that the tests also
-// pass when they share a process. (Designated initializers that leave members out
-// trip GCC 12's -Wmissing-field-initializers.)
+// Options with a grace period and, optionally, functions to ignore; the goroutines
+// MarksAGoroutineNothingCanWake and bubble_test.cpp's deadlocks strand are always
+// ignored, so that the tests also pass when they share a process. (Designated initializers that
+// leave members out trip GCC 12's -Wmissing-field-initializers.)
 LeakOptions within(std::chrono::milliseconds grace, std::vector<std::string> ignore = {}) {
   LeakOptions options;
   options.grace = grace;
   options.ignore_functions = std::move(ignore);
   options.ignore_functions.push_back("leak_fixture::stranded");
+  options.ignore_functions.push_back("bubble_fixture::blocked_forever");  // bubble_test.cpp
+  options.ignore_functions.push_back("bubble_fixture::asleep_forever");
   return options;
 }
 
