@@ -399,6 +399,8 @@ TEST(BubbleExamples, HeartbeatEverySecondForTenSeconds) {
       }
     }
     EXPECT_FALSE(timed_out);
+    // The result due at 10 s ties with done: either may come first.
+    if (result_times.size() == 5 && result_times.back() == 10s) result_times.pop_back();
     EXPECT_EQ(result_times, (std::vector<Duration>{2s, 4s, 6s, 8s}));
     EXPECT_GE(pulses, 5);  // one a second while it waited, dropped when nobody listened
     EXPECT_LE(pulses, 10);
