@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gocxx/gocxx.hpp"
+#include "gocxx/testing.hpp"
 #include "test_util.hpp"
 
 using namespace gocxx;
@@ -390,36 +391,64 @@ TEST(PatternsSteward, RestartsAWardThatStopsBeating) {
   });
 }
 
+// In a fake-time bubble (gocxx::testing::bubble): the ward's 1 ms beats and the
+// stewards' 150 ms and 300 ms windows are exact, so no stall of the machine can
+// make the ward look unhealthy, and 700 ms of watching take no real time.
 TEST(PatternsSteward, KeepsAWardThatBeatsAndNests) {
   without_leaks(2, [] {
+    gocxx::testing::bubble([] {
+      Chan<> done = make_chan<>();
+      std::atomic<int> restarts{0};
+      patterns::StartFn healthy = [](patterns::Done ward_done, time::Duration) {
+        Chan<> beats = make_chan<>(1);
+        go([ward_done, beats] {
+          auto tick = time::new_ticker(1ms);
+          for (bool on = true; on;) {
+            select(recv(tick.c, [&](auto) { patterns::pulse(beats); }),
+                   recv(ward_done.chan(), [&](auto) { on = false; }));
+          }
+          tick.stop();
+          beats.close();
+        });
+        return RecvChan<>(beats);
+      };
+      // A steward (timeout 300 ms) watching a steward (which pulses every 150 ms
+      // for it) of the healthy ward; run past two of the outer steward's windows.
+      patterns::Steward inner(150ms, healthy, [&] { restarts.fetch_add(1); });
+      patterns::Steward outer(300ms, inner, [&] { restarts.fetch_add(1); });
+      RecvChan<> beats = outer(done, 5ms);
+      auto start = time::now();
+      int pulses = 0;
+      while (time::since(start) < 700ms) {
+        beats.recv();
+        ++pulses;
+      }
+      EXPECT_EQ(restarts.load(), 0);
+      EXPECT_EQ(pulses, 140);  // every 5 ms, exactly
+      EXPECT_EQ(time::since(start), 700ms);
+      done.close();
+      drain(beats);
+    });
+  });
+}
+
+// The same steward as the tutorial's demonstration, on the fake clock: a ward
+// that never beats is replaced at every 5 ms timeout, exactly.
+TEST(PatternsSteward, RestartsAtEveryTimeoutOnTheFakeClock) {
+  gocxx::testing::bubble([] {
     Chan<> done = make_chan<>();
-    std::atomic<int> restarts{0};
-    // Beats every millisecond, whatever interval it is asked for: far inside any
-    // timeout below, so only a stall of hundreds of milliseconds could look like
-    // an unhealthy ward.
-    patterns::StartFn healthy = [](patterns::Done ward_done, time::Duration) {
-      Chan<> beats = make_chan<>(1);
-      go([ward_done, beats] {
-        auto tick = time::new_ticker(1ms);
-        for (bool on = true; on;) {
-          select(recv(tick.c, [&](auto) { patterns::pulse(beats); }),
-                 recv(ward_done.chan(), [&](auto) { on = false; }));
-        }
-        tick.stop();
-        beats.close();
-      });
-      return RecvChan<>(beats);
-    };
-    // A steward (timeout 300 ms) watching a steward (which pulses every 150 ms for
-    // it) of the healthy ward; run past two of the outer steward's windows.
-    patterns::Steward inner(150ms, healthy, [&] { restarts.fetch_add(1); });
-    patterns::Steward outer(300ms, inner, [&] { restarts.fetch_add(1); });
-    RecvChan<> beats = outer(done, 5ms);
+    std::vector<time::Duration> restarts;
     auto start = time::now();
-    while (time::since(start) < 700ms) beats.recv();
-    EXPECT_EQ(restarts.load(), 0);
+    patterns::StartFn irresponsible = [](patterns::Done ward_done, time::Duration) {
+      go([ward_done] { ward_done.chan().recv(); });
+      return RecvChan<>();
+    };
+    patterns::Steward steward(5ms, irresponsible, [&] { restarts.push_back(time::since(start)); });
+    RecvChan<> beats = steward(done, 1h);
+    time::sleep(22ms);
     done.close();
     drain(beats);
+    EXPECT_EQ(restarts, (std::vector<time::Duration>{5ms, 10ms, 15ms, 20ms}));
   });
 }
 
