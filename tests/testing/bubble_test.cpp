@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -219,6 +220,43 @@ TEST(Bubble, AMutexWaitIsNotDurable) {
   });
   outside.join();
   EXPECT_TRUE(slept.load());
+}
+
+// A wait that something outside the bubble may end is not durable: while one
+// goroutine is in it, the clock stands still. `outside` ends it after a while and
+// checks that the sleeper had not woken meanwhile.
+void expect_not_durable(const std::function<void()>& blocked_in_bubble,
+                        const std::function<void()>& end_from_outside) {
+  std::atomic<bool> slept{false};
+  std::thread outside([&] {
+    std::this_thread::sleep_for(100ms);
+    EXPECT_FALSE(slept.load());
+    end_from_outside();
+  });
+  gt::bubble([&] {
+    gocxx::go(blocked_in_bubble);
+    gocxx::time::sleep(1s);
+    slept = true;
+  });
+  outside.join();
+  EXPECT_TRUE(slept.load());
+}
+
+TEST(Bubble, ChannelsMadeOutsideAndTheirSelectsAreNotDurable) {
+  auto ext = gocxx::make_chan<int>();
+  expect_not_durable([&] { ext.recv(); }, [&] { ext.send(1); });
+  expect_not_durable(
+      [&] {
+        auto mine = gocxx::make_chan<int>();
+        gocxx::select(gocxx::recv(ext), gocxx::recv(mine));  // one outside channel is enough
+      },
+      [&] { ext.send(2); });
+}
+
+TEST(Bubble, AWaitGroupAddedOutsideIsNotDurable) {
+  gocxx::sync::WaitGroup wg;
+  wg.add(1);
+  expect_not_durable([&] { wg.wait(); }, [&] { wg.done(); });
 }
 
 TEST(Bubble, WaitGroupAndCondWaitsAreDurable) {
