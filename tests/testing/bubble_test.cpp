@@ -307,6 +307,38 @@ TEST(Bubble, AfterFuncTickersAndZeroTimers) {
   });
 }
 
+// Go's TestTimerRunsImmediately and friends: a timer already due fires without
+// waiting for the bubble to block; stop and reset work on the fake clock; an
+// after_func still pending when the bubble ends never runs.
+TEST(Bubble, DueTimersFireAtOnceAndPendingOnesDieWithTheBubble) {
+  gt::bubble([] {
+    std::atomic<bool> ran{false};
+    auto t = gocxx::time::after_func(0s, [&ran] { ran = true; });
+    // This goroutine never blocks durably while it waits, so the clock cannot be
+    // what starts f.
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         !ran.load() && std::chrono::steady_clock::now() < until;) {
+      gocxx::runtime::gosched();
+    }
+    EXPECT_TRUE(ran.load());
+    EXPECT_EQ(since_epoch(), kBubbleEpoch);
+
+    gocxx::time::Timer timer = gocxx::time::new_timer(1h);
+    EXPECT_TRUE(timer.stop());
+    EXPECT_FALSE(timer.reset(2h));  // it was stopped
+    gocxx::time::Time fired = *timer.c.recv();
+    EXPECT_EQ(fired.time_since_epoch(), kBubbleEpoch + 2h);
+
+    auto [past, cancel] =
+        gocxx::context::with_deadline(gocxx::context::background(), gocxx::time::now() - 1s);
+    EXPECT_EQ(past.err(), gocxx::context::deadline_exceeded);  // at once
+    cancel();
+  });
+  std::atomic<bool> late{false};
+  gt::bubble([&late] { gocxx::time::after_func(1h, [&late] { late = true; }); });
+  EXPECT_FALSE(late.load());  // the bubble ended (its root returned) before 1 h
+}
+
 TEST(Bubble, ContextDeadlinesAndRateLimitsRunOnTheFakeClock) {
   gt::bubble([] {
     auto [ctx, cancel] = gocxx::context::with_timeout(gocxx::context::background(), 1h);
