@@ -181,8 +181,10 @@ void drop_timers(Bubble* b) {
       LockGuard guard(b->timers.mu);
       if (b->timers.heap.empty()) return;
       t = b->timers.heap.back().t;
+      timer_retain(t);  // the heap's reference may be the last one
     }
     timer_stop(t);  // takes it out of the heap (and drops the heap's references)
+    timer_release(t);
   }
 }
 
