@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     std::printf("outside a test: %s\n", p.what());
   }
   gocxx::testing::LeakOptions options;
-  options.grace = 2s;  // generous: the machine may be busy
+  options.grace = 5s;  // generous: the machine may be busy
   options.ignore_functions = {"scenario_fixture::scenario_tolerated"};
   options.ignore_current = true;
   gocxx::testing::install_leak_check(options);
